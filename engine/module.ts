@@ -1,0 +1,73 @@
+/**
+ * The module contract. A module is data (name, schema, capabilities) plus one run() function.
+ * Modules that edit state keep their decisions in a pure plan step and their effects in an
+ * apply step; the engine only sees run(). The engine validates arguments against the module's
+ * schema (schemas/modules/<name>.schema.json) before anything connects.
+ */
+import type { Connection } from './connection/types.js';
+import type { Vars } from './types.js';
+
+/** A source of facts about a host, gathered at most once per host per run and cached. */
+export interface FactSource<F> {
+  readonly id: string;
+  gather(ctx: FactContext): Promise<F>;
+}
+
+export interface FactContext {
+  host: string;
+  vars: Vars;
+  conn: Connection;
+}
+
+/** Ansible's diff shape. */
+export interface DiffEntry {
+  before: string;
+  after: string;
+  before_header?: string;
+  after_header?: string;
+}
+
+export interface ModuleResult {
+  changed: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: string;
+  diff?: DiffEntry[];
+  warnings?: string[];
+  /** Module-specific data, kept in register and --json (e.g. per-guest changes). */
+  [key: string]: unknown;
+}
+
+export interface TaskContext {
+  host: string;
+  /** All variables visible to the task on this host, already merged by precedence. */
+  vars: Vars;
+  conn: Connection;
+  /** Plan only: never change anything. */
+  check: boolean;
+  /** Produce DiffEntry items for what changes (or would change). */
+  diff: boolean;
+  verbosity: number;
+  /** Local folder of this run (backups, logs), created on first use. */
+  runDir: string;
+  /** Facts for this host from a source, gathered once per run and cached. */
+  facts<F>(source: FactSource<F>): Promise<F>;
+  /** Replace the cached facts after a change, so later tasks need not gather again. */
+  setFacts<F>(source: FactSource<F>, value: F): void;
+  /** Forget cached facts (next facts() call gathers again). */
+  invalidateFacts(source: FactSource<unknown>): void;
+  warn(message: string): void;
+  /** Debug output, shown at verbosity >= level. */
+  log(message: string, level?: number): void;
+}
+
+export interface ModuleDef<A = Vars> {
+  name: string;
+  /** One line, shown in --list-tasks and by unknown-module errors. */
+  description: string;
+  /** Under --check: 'plan' = the module runs and only plans; 'none' = skipped, as Ansible does. */
+  checkMode: 'plan' | 'none';
+  /** True when the module never changes anything (e.g. debug, facts, measurements). */
+  readOnly?: boolean;
+  run(ctx: TaskContext, args: A): Promise<ModuleResult>;
+}

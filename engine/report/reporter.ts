@@ -1,0 +1,63 @@
+/**
+ * What the runner tells the outside world. Implementations: plain lines (not a TTY, CI logs),
+ * listr2 progress (a TTY), JSON (--json: collected, printed on stdout at the end).
+ * The runner awaits every call, in order.
+ */
+import type { ModuleResult } from '../module.js';
+import type { HostStats, HostStatus } from '../types.js';
+
+export interface PlayInfo {
+  name: string;
+  /** Hosts the play runs on, after --limit. */
+  hosts: string[];
+}
+
+export interface TaskInfo {
+  name: string;
+  module: string;
+  handler: boolean;
+  /** Hosts the task starts on (hosts that failed or were unreachable earlier are gone). */
+  hosts: string[];
+}
+
+export interface TaskHostResult {
+  host: string;
+  status: HostStatus;
+  result: ModuleResult;
+  /** Present for a loop item's own result. */
+  item?: unknown;
+  /** The task failed but has ignore_errors. */
+  ignored?: boolean;
+  /** The result comes from check mode. */
+  check: boolean;
+  durationMs: number;
+}
+
+export interface RunSummary {
+  stats: Record<string, HostStats>;
+  exitCode: number;
+  durationMs: number;
+  /** Transport figures per host: SSH connections and remote commands. */
+  transport: Record<string, { connections: number; commands: number }>;
+}
+
+export interface Reporter {
+  playStart(play: PlayInfo): Promise<void> | void;
+  taskStart(task: TaskInfo): Promise<void> | void;
+  hostResult(task: TaskInfo, result: TaskHostResult): Promise<void> | void;
+  taskEnd(task: TaskInfo): Promise<void> | void;
+  warning(message: string, host?: string): void;
+  /** Shown at -v and more. */
+  verbose(message: string, level: number, host?: string): void;
+  /** Prints the PLAY RECAP (or, for JSON, the whole document). */
+  finish(summary: RunSummary): Promise<void> | void;
+}
+
+export interface ReporterOptions {
+  verbosity: number;
+  diff: boolean;
+  check: boolean;
+  color: boolean;
+  /** Where human output goes (stderr under --json, else stdout). */
+  out: NodeJS.WritableStream;
+}

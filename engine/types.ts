@@ -1,0 +1,80 @@
+/** Data shapes shared by the engine's loaders, runner and reporters. Plain data, no behaviour. */
+import type { SourcePos } from './errors.js';
+
+export type Vars = Record<string, unknown>;
+
+// ---------- inventory ----------
+export interface InventoryHost {
+  name: string;
+  /** Variables set on the host itself (inventory file, then host_vars/ beside it). */
+  vars: Vars;
+  /** Groups that list the host directly (not ancestors, not 'all'). */
+  groups: string[];
+}
+
+export interface InventoryGroup {
+  name: string;
+  vars: Vars;
+  children: string[];
+  hosts: string[];
+}
+
+export interface Inventory {
+  /** The file (or files) it came from, for messages. */
+  source: string;
+  /** Hosts in inventory order. */
+  hosts: Map<string, InventoryHost>;
+  /** Groups, including the implicit 'all' and 'ungrouped'. */
+  groups: Map<string, InventoryGroup>;
+}
+
+// ---------- playbook ----------
+export interface Task {
+  name: string;
+  /** Module name as written (e.g. virtio_nic). */
+  module: string;
+  /** Module arguments, not yet templated. */
+  args: Vars;
+  when: string[];
+  loop?: unknown;
+  loopVar: string;
+  register?: string;
+  notify: string[];
+  tags: string[];
+  ignoreErrors: boolean;
+  /** Per-task check_mode override (true: always check; false: always run for real). */
+  checkMode?: boolean;
+  /** Where the task starts, and where its module arguments start. */
+  pos: SourcePos;
+  argsPos: SourcePos;
+  /** Handler 'listen' topics (handlers only). */
+  listen: string[];
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  vars: Vars;
+  tasks: Task[];
+  handlers: Task[];
+  tags: string[];
+  pos: SourcePos;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}
+
+// ---------- results ----------
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
