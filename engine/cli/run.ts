@@ -1,0 +1,136 @@
+/** One invocation: load and validate everything, then list, check syntax, or run the playbooks. */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EXIT, InterruptedError, OptionsError } from '../errors.js';
+import { openConnection } from '../connection/open.js';
+import { loadInventory } from '../inventory/load.js';
+import { selectHosts } from '../inventory/patterns.js';
+import { createRegistry } from '../module-registry.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { createReporter } from '../report/create.js';
+import { runPlaybook } from '../runner/run-playbook.js';
+import { renderValue } from '../template/render.js';
+import type { Inventory, Playbook, Vars } from '../types.js';
+import { allModules } from '../../modules/index.js';
+import { parseExtraVars } from './extra-vars.js';
+import { listHosts, listTasks } from './list.js';
+
+export interface CliOptions {
+  playbooks: string[];
+  inventory: string[];
+  limit?: string;
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  extraVars: string[];
+  tags: string[];
+  skipTags: string[];
+  listHosts: boolean;
+  listTasks: boolean;
+  syntaxCheck: boolean;
+  json: boolean;
+  verbosity: number;
+  user?: string;
+  privateKey?: string;
+  knownHosts?: string;
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs: number;
+  runDir: string;
+}
+
+/** Connection variables are templated before use (e.g. "{{ inventory_dir }}/../keys/id"). */
+const CONNECTION_VARS = ['ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_private_key_file', 'ansible_connection', 'virtplay_known_hosts_file'];
+
+export async function run(o: CliOptions): Promise<number> {
+  for (const p of o.playbooks) if (!existsSync(p)) throw new OptionsError(`the playbook ${p} could not be found`);
+  const registry = createRegistry(allModules);
+  const extraVars = parseExtraVars(o.extraVars);
+  const inventory = await loadInventory(o.inventory.length > 0 ? o.inventory : ['localhost,']);
+  const playbooks: Playbook[] = [];
+  for (const file of o.playbooks) playbooks.push(await loadPlaybook(file, { moduleSchemas: registry.schemas, moduleNames: registry.names }));
+  const limitHosts = o.limit === undefined ? undefined : limitSet(inventory, o.limit);
+  const tags = { tags: o.tags, skipTags: o.skipTags };
+
+  if (o.syntaxCheck) {
+    for (const pb of playbooks) process.stdout.write(`\nplaybook: ${pb.file}\n`);
+    return EXIT.OK;
+  }
+  if (o.listHosts || o.listTasks) {
+    for (const pb of playbooks) process.stdout.write(o.listHosts ? listHosts(pb, inventory, limitHosts) : listTasks(pb, tags));
+    return EXIT.OK;
+  }
+
+  const tty = Boolean(process.stdout.isTTY) && !o.json;
+  const reporter = createReporter({
+    json: o.json,
+    tty,
+    verbosity: o.verbosity,
+    diff: o.diff,
+    check: o.check,
+    color: tty && !process.env.NO_COLOR,
+    out: o.json ? process.stderr : process.stdout,
+  });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    abort.abort();
+    if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
+    process.stderr.write('\n[interrupted: finishing the commands under way; press Ctrl-C again to stop at once]\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let exitCode: number = EXIT.OK;
+    for (const pb of playbooks) {
+      const summary = await runPlaybook({
+        inventory,
+        playbook: pb,
+        limitHosts,
+        forks: o.forks,
+        check: o.check,
+        diff: o.diff,
+        verbosity: o.verbosity,
+        extraVars: { ...extraVars, playbook_dir: dirname(pb.file) },
+        tags,
+        modules: registry.modules,
+        reporter,
+        runDir: o.runDir,
+        connect: (host, vars) => openConnection(host, renderConnectionVars(vars), connectOptions(o)),
+        signal: abort.signal,
+      });
+      await reporter.finish(summary);
+      exitCode = Math.max(exitCode, summary.exitCode);
+      if (abort.signal.aborted) throw new InterruptedError('interrupted by the user');
+      if (summary.exitCode !== EXIT.OK) break;
+    }
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function connectOptions(o: CliOptions) {
+  return {
+    acceptNewHostKeys: o.acceptNewHostKeys,
+    knownHostsFile: o.knownHosts,
+    connectTimeoutMs: o.connectTimeoutMs,
+    privateKeyFile: o.privateKey,
+    user: o.user,
+  };
+}
+
+function renderConnectionVars(vars: Vars): Vars {
+  const out: Vars = { ...vars };
+  for (const k of CONNECTION_VARS) {
+    if (out[k] !== undefined) out[k] = renderValue(out[k], vars, { task: `connection variable ${k}` });
+  }
+  return out;
+}
+
+function limitSet(inv: Inventory, pattern: string): Set<string> {
+  const hosts = selectHosts(inv, pattern);
+  if (hosts.length === 0) {
+    throw new OptionsError(`--limit '${pattern}' matches no hosts in the inventory (hosts: ${[...inv.hosts.keys()].slice(0, 20).join(', ') || 'none'})`);
+  }
+  return new Set(hosts);
+}

@@ -1,0 +1,109 @@
+/**
+ * Ansible's linear strategy: each task runs on every active host (up to --forks at a time) and
+ * the next task starts when all hosts are done. A failed or unreachable host leaves the play;
+ * the others go on. Notified handlers run at the end of the play.
+ */
+import pLimit from 'p-limit';
+import type { ModuleDef } from '../module.js';
+import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
+import type { Play, Task, Vars } from '../types.js';
+import { type HostState, taskVars } from './host-state.js';
+import type { LazyConnection } from './lazy-connection.js';
+import { runTaskOnHost } from './run-task.js';
+import { shouldRunTask, type TagFilter } from './tags.js';
+
+export interface PlayEnv {
+  modules: Map<string, ModuleDef>;
+  forks: number;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  runDir: string;
+  extraVars: Vars;
+  tags: TagFilter;
+  reporter: Reporter;
+  connection(h: HostState): LazyConnection;
+  signal?: AbortSignal;
+}
+
+export async function runPlay(play: Play, hosts: HostState[], env: PlayEnv): Promise<void> {
+  await env.reporter.playStart({ name: play.name, hosts: hosts.map((h) => h.name) });
+  for (const h of hosts) h.notified.clear();
+  for (const task of play.tasks) {
+    if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
+    if (env.signal?.aborted) return;
+    await runTaskOnHosts(task, false, active(hosts), play, env);
+  }
+  // Handlers: in the order they are defined, on the hosts that notified them (by name or listen).
+  for (const handler of play.handlers) {
+    if (env.signal?.aborted) return;
+    const notifiedBy = active(hosts).filter((h) => h.notified.has(handler.name) || handler.listen.some((l) => h.notified.has(l)));
+    if (notifiedBy.length > 0) await runTaskOnHosts(handler, true, notifiedBy, play, env);
+  }
+}
+
+function active(hosts: HostState[]): HostState[] {
+  return hosts.filter((h) => !h.failed && !h.unreachable);
+}
+
+async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], play: Play, env: PlayEnv): Promise<void> {
+  if (hosts.length === 0) return;
+  const info: TaskInfo = { name: task.name, module: task.module, handler, hosts: hosts.map((h) => h.name) };
+  await env.reporter.taskStart(info);
+  const module = env.modules.get(task.module);
+  if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it
+  const limit = pLimit(Math.max(1, env.forks));
+  // Results are reported in completion order, like Ansible's free output within one task.
+  let reporting = Promise.resolve();
+  await Promise.all(
+    hosts.map((h) =>
+      limit(async () => {
+        const vars = taskVars(h, play.vars, env.extraVars);
+        const r = await runTaskOnHost(task, h, vars, {
+          module,
+          check: env.check,
+          diff: env.diff,
+          verbosity: env.verbosity,
+          runDir: env.runDir,
+          reporter: env.reporter,
+          conn: env.connection(h),
+        });
+        record(task, h, r);
+        reporting = reporting.then(() => env.reporter.hostResult(info, r));
+        await reporting;
+      }),
+    ),
+  );
+  await env.reporter.taskEnd(info);
+}
+
+function record(task: Task, h: HostState, r: TaskHostResult): void {
+  if (task.register) h.registered[task.register] = r.result;
+  const facts = r.result.ansible_facts;
+  if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
+  switch (r.status) {
+    case 'unreachable':
+      h.unreachable = true;
+      h.stats.unreachable++;
+      return;
+    case 'failed':
+      if (r.ignored) {
+        h.stats.ignored++;
+      } else {
+        h.failed = true;
+        h.stats.failed++;
+      }
+      return;
+    case 'skipped':
+      h.stats.skipped++;
+      return;
+    case 'changed':
+      h.stats.changed++;
+      h.stats.ok++;
+      for (const n of task.notify) h.notified.add(n);
+      return;
+    case 'ok':
+      h.stats.ok++;
+      return;
+  }
+}

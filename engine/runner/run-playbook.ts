@@ -1,0 +1,89 @@
+/** A whole run: plays in order over the inventory, one connection per host, the summary. */
+import { EXIT } from '../errors.js';
+import type { ModuleDef } from '../module.js';
+import type { Reporter, RunSummary } from '../report/reporter.js';
+import type { Inventory, Playbook, Vars } from '../types.js';
+import { hostVars } from '../inventory/host-vars.js';
+import { selectHosts } from '../inventory/patterns.js';
+import { newHostState, type HostState } from './host-state.js';
+import { LazyConnection } from './lazy-connection.js';
+import { runPlay } from './run-play.js';
+import type { TagFilter } from './tags.js';
+import type { Connection } from '../connection/types.js';
+
+export interface RunOptions {
+  inventory: Inventory;
+  playbook: Playbook;
+  /** Hosts allowed by --limit (undefined: all). */
+  limitHosts?: Set<string>;
+  forks: number;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  extraVars: Vars;
+  tags: TagFilter;
+  modules: Map<string, ModuleDef>;
+  reporter: Reporter;
+  runDir: string;
+  /** Opens the transport of a host from its vars (templated by the caller's connector). */
+  connect(host: string, vars: Vars): Promise<Connection>;
+  signal?: AbortSignal;
+}
+
+export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const states = new Map<string, HostState>();
+  const conns = new Map<string, LazyConnection>();
+  const stateOf = (name: string) => {
+    let s = states.get(name);
+    if (!s) {
+      s = newHostState(name, hostVars(o.inventory, name));
+      states.set(name, s);
+    }
+    return s;
+  };
+  const connection = (h: HostState) => {
+    let c = conns.get(h.name);
+    if (!c) {
+      c = new LazyConnection(h.name, () => o.connect(h.name, { ...h.inventoryVars, ...o.extraVars }));
+      conns.set(h.name, c);
+    }
+    return c;
+  };
+  try {
+    for (const play of o.playbook.plays) {
+      if (o.signal?.aborted) break;
+      const names = selectHosts(o.inventory, play.hosts).filter((n) => !o.limitHosts || o.limitHosts.has(n));
+      const hosts = names.map(stateOf).filter((h) => !h.failed && !h.unreachable);
+      await runPlay(play, hosts, {
+        modules: o.modules,
+        forks: o.forks,
+        check: o.check,
+        diff: o.diff,
+        verbosity: o.verbosity,
+        runDir: o.runDir,
+        extraVars: o.extraVars,
+        tags: o.tags,
+        reporter: o.reporter,
+        connection,
+        signal: o.signal,
+      });
+    }
+  } finally {
+    await Promise.allSettled([...conns.values()].map((c) => c.close()));
+  }
+  const all = [...states.values()];
+  const exitCode = o.signal?.aborted
+    ? EXIT.INTERRUPTED
+    : all.some((h) => h.unreachable)
+      ? EXIT.HOST_UNREACHABLE
+      : all.some((h) => h.failed)
+        ? EXIT.HOST_FAILED
+        : EXIT.OK;
+  return {
+    stats: Object.fromEntries(all.map((h) => [h.name, h.stats])),
+    exitCode,
+    durationMs: Date.now() - started,
+    transport: Object.fromEntries([...conns.entries()].map(([n, c]) => [n, { ...c.stats }])),
+  };
+}

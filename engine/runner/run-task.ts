@@ -1,0 +1,120 @@
+/** One task on one host: when, loop, templating, argument check, the module call, its result. */
+import { UnreachableError, VirtplayError } from '../errors.js';
+import type { ModuleDef, ModuleResult, TaskContext, FactSource } from '../module.js';
+import type { TaskHostResult } from '../report/reporter.js';
+import type { Reporter } from '../report/reporter.js';
+import { evalCondition, renderValue } from '../template/render.js';
+import { validateArgs } from '../playbook/validate-args.js';
+import type { Task, Vars } from '../types.js';
+import type { HostState } from './host-state.js';
+import type { LazyConnection } from './lazy-connection.js';
+
+export interface TaskEnv {
+  module: ModuleDef;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  runDir: string;
+  reporter: Reporter;
+  conn: LazyConnection;
+}
+
+type Outcome = Omit<TaskHostResult, 'host' | 'durationMs' | 'check'>;
+
+export async function runTaskOnHost(task: Task, h: HostState, vars: Vars, env: TaskEnv): Promise<TaskHostResult> {
+  const started = Date.now();
+  const check = task.checkMode ?? env.check;
+  const where = { task: task.name, pos: task.pos };
+  let outcome: Outcome;
+  try {
+    if (task.loop === undefined) {
+      outcome = await runOnce(task, h, vars, env, check);
+    } else {
+      const items = renderValue(task.loop, vars, where);
+      if (!Array.isArray(items)) throw new VirtplayError(`loop of task '${task.name}' must be a list, got ${typeof items}`);
+      const results: ModuleResult[] = [];
+      for (const item of items) {
+        // An item that fails does not stop the others (Ansible); an unreachable host does.
+        const r = await runOnce(task, h, { ...vars, [task.loopVar]: item }, env, check).catch((err) => {
+          if (err instanceof UnreachableError) throw err;
+          return errorOutcome(err, env.verbosity);
+        });
+        results.push({ ...r.result, item, [task.loopVar]: item });
+      }
+      outcome = aggregateLoop(results);
+    }
+  } catch (err) {
+    outcome = errorOutcome(err, env.verbosity);
+  }
+  if (outcome.status === 'failed' && task.ignoreErrors) outcome.ignored = true;
+  return { host: h.name, check, durationMs: Date.now() - started, ...outcome };
+}
+
+async function runOnce(task: Task, h: HostState, vars: Vars, env: TaskEnv, check: boolean): Promise<Outcome> {
+  const where = { task: task.name, pos: task.pos };
+  if (task.when.length > 0 && !evalCondition(task.when, vars, where)) {
+    return {
+      status: 'skipped',
+      result: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: task.when.join(' and ') },
+    };
+  }
+  const args = renderValue(task.args, vars, { task: task.name, pos: task.argsPos }) as Vars;
+  validateArgs(task.module, args, task.argsPos);
+  if (check && env.module.checkMode === 'none') {
+    return { status: 'skipped', result: { changed: false, skipped: true, msg: `module ${task.module} does not support check mode` } };
+  }
+  const result = await env.module.run(taskContext(h, vars, env, check), args);
+  if (result.failed) return { status: 'failed', result };
+  if (result.skipped) return { status: 'skipped', result };
+  return { status: result.changed ? 'changed' : 'ok', result };
+}
+
+function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean): TaskContext {
+  return {
+    host: h.name,
+    vars,
+    conn: env.conn,
+    check,
+    diff: env.diff,
+    verbosity: env.verbosity,
+    runDir: env.runDir,
+    async facts<F>(source: FactSource<F>): Promise<F> {
+      if (h.facts.has(source.id)) return h.facts.get(source.id) as F;
+      const f = await source.gather({ host: h.name, vars, conn: env.conn });
+      h.facts.set(source.id, f);
+      return f;
+    },
+    setFacts(source, value) {
+      h.facts.set(source.id, value);
+    },
+    invalidateFacts(source) {
+      h.facts.delete(source.id);
+    },
+    warn: (m) => env.reporter.warning(m, h.name),
+    log: (m, level = 2) => env.reporter.verbose(m, level, h.name),
+  };
+}
+
+function aggregateLoop(results: ModuleResult[]): Outcome {
+  const changed = results.some((r) => r.changed);
+  const failed = results.some((r) => r.failed);
+  const allSkipped = results.length > 0 && results.every((r) => r.skipped);
+  const result: ModuleResult = { changed, results, msg: failed ? 'One or more items failed' : 'All items completed' };
+  if (failed) result.failed = true;
+  if (allSkipped) result.skipped = true;
+  const status = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
+  return { status, result };
+}
+
+function errorOutcome(err: unknown, verbosity: number): Outcome {
+  if (err instanceof UnreachableError) {
+    return { status: 'unreachable', result: { changed: false, unreachable: true, msg: err.message } };
+  }
+  if (err instanceof VirtplayError) {
+    return { status: 'failed', result: { changed: false, failed: true, msg: err.message } };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const result: ModuleResult = { changed: false, failed: true, msg: `internal error: ${e.message}` };
+  if (verbosity >= 3 && e.stack) result.exception = e.stack;
+  return { status: 'failed', result };
+}

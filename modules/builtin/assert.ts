@@ -1,0 +1,27 @@
+import type { ModuleDef } from '../../engine/module.js';
+import { evalCondition } from '../../engine/template/render.js';
+
+interface Args {
+  that: string | string[];
+  fail_msg?: string;
+  msg?: string;
+  success_msg?: string;
+  quiet?: boolean;
+}
+
+/** Ansible's assert: every expression must hold, else the host fails with fail_msg. */
+export const assert: ModuleDef<Args> = {
+  name: 'assert',
+  description: 'fail unless every given condition holds',
+  checkMode: 'plan',
+  readOnly: true,
+  async run(ctx, args) {
+    const exprs = Array.isArray(args.that) ? args.that : [args.that];
+    for (const e of exprs) {
+      if (!evalCondition([e], ctx.vars, { task: 'assert' })) {
+        return { changed: false, failed: true, assertion: e, evaluated_to: false, msg: args.fail_msg ?? args.msg ?? 'Assertion failed' };
+      }
+    }
+    return { changed: false, msg: args.success_msg ?? 'All assertions passed' };
+  },
+};

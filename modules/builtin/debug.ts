@@ -1,0 +1,25 @@
+import type { ModuleDef } from '../../engine/module.js';
+
+interface Args {
+  msg?: unknown;
+  var?: string;
+  verbosity?: number;
+}
+
+/** Ansible's debug: print a message or a variable; changes nothing. */
+export const debug: ModuleDef<Args> = {
+  name: 'debug',
+  description: 'print a message or the value of a variable',
+  checkMode: 'plan',
+  readOnly: true,
+  async run(ctx, args) {
+    if (args.verbosity !== undefined && ctx.verbosity < args.verbosity) {
+      return { changed: false, skipped: true, skipped_reason: `verbosity threshold not met` };
+    }
+    if (args.var !== undefined) {
+      const value = args.var in ctx.vars ? ctx.vars[args.var] : `VARIABLE IS NOT DEFINED!`;
+      return { changed: false, [args.var]: value };
+    }
+    return { changed: false, msg: args.msg ?? 'Hello world!' };
+  },
+};

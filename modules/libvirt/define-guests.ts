@@ -1,0 +1,105 @@
+/**
+ * Apply new definitions to several guests of one host as one transaction per guest, in as few
+ * remote commands as correctness allows: back up every current XML locally, define all new XMLs
+ * in one remote command (XML on stdin) that reads each back, verify the read-back, and restore
+ * the backup of any guest whose define failed verification (one more command, only then).
+ */
+import { TaskError } from '../../engine/errors.js';
+import type { TaskContext } from '../../engine/module.js';
+import { backupGuestXml } from './backup.js';
+import type { GuestFacts } from './facts.js';
+import { defineBatchCommand, MARK } from './virsh.js';
+
+export interface DefineItem {
+  guest: GuestFacts;
+  newXml: string;
+  /** Problems with the read-back XML (empty: everything asked for holds). */
+  verify(readBackXml: string): string[];
+}
+
+export interface DefineOutcome {
+  guest: string;
+  ok: boolean;
+  /** The inactive XML now on the host (new on success, old after a failed define or a restore). */
+  xml: string;
+  error?: string;
+  restored?: boolean;
+  backupFile: string;
+}
+
+export async function defineGuests(ctx: TaskContext, uri: string, items: DefineItem[]): Promise<DefineOutcome[]> {
+  if (items.length === 0) return [];
+  const backups = await Promise.all(
+    items.map((it) => backupGuestXml(ctx.runDir, ctx.host, it.guest.name, it.guest.uuid, it.guest.inactiveXml)),
+  );
+  const r = await runDefineBatch(ctx, uri, items.map((it) => ({ uuid: it.guest.uuid, xml: it.newXml })));
+  const outcomes: DefineOutcome[] = items.map((it, i) => {
+    const readBack = r.readBack[i] ?? '';
+    const defineError = r.errors[i];
+    const base = { guest: it.guest.name, backupFile: backups[i] ?? '' };
+    if (defineError) return { ...base, ok: false, xml: readBack || it.guest.inactiveXml, error: `virsh define refused the new XML: ${defineError}` };
+    if (readBack === '') return { ...base, ok: false, xml: it.guest.inactiveXml, error: `could not read the definition back: ${r.stderr || 'no output'}` };
+    const problems = it.verify(readBack);
+    if (problems.length > 0) return { ...base, ok: false, xml: readBack, error: `libvirt did not keep what was asked: ${problems.join('; ')}` };
+    return { ...base, ok: true, xml: readBack };
+  });
+  // A guest that was defined but failed verification gets its backup back.
+  const restore = outcomes.flatMap((o, i) => (!o.ok && !r.errors[i] && r.readBack[i] ? [i] : []));
+  if (restore.length > 0) {
+    const back = await runDefineBatch(ctx, uri, restore.map((i) => ({ uuid: items[i]!.guest.uuid, xml: items[i]!.guest.inactiveXml })));
+    restore.forEach((i, j) => {
+      const o = outcomes[i]!;
+      if (back.errors[j] || !back.readBack[j]) {
+        o.error += `; RESTORE FAILED (${back.errors[j] ?? 'no read-back'}): the backup is in ${o.backupFile}`;
+      } else {
+        o.restored = true;
+        o.xml = back.readBack[j]!;
+        o.error += '; the previous definition was restored';
+      }
+    });
+  }
+  return outcomes;
+}
+
+interface BatchResult {
+  readBack: string[];
+  errors: (string | undefined)[];
+  stderr: string;
+}
+
+async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: string; xml: string }[]): Promise<BatchResult> {
+  const bufs = docs.map((d) => Buffer.from(d.xml, 'utf8'));
+  const cmd = defineBatchCommand(uri, docs.map((d, i) => ({ uuid: d.uuid, bytes: bufs[i]!.length })));
+  ctx.log(`virsh define of ${docs.length} guest(s) in one command`, 2);
+  const r = await ctx.conn.exec(cmd, { stdin: Buffer.concat(bufs) });
+  if (!r.stdout.includes(`${MARK}-end`)) {
+    throw new TaskError(`the define command did not complete (exit ${r.code}): ${r.stderr.trim() || 'no output'}`);
+  }
+  return { readBack: splitReadBack(r.stdout, docs.length), errors: defineErrors(r.stderr, docs.length), stderr: r.stderr.trim() };
+}
+
+function splitReadBack(stdout: string, n: number): string[] {
+  const out: string[] = new Array(n).fill('');
+  const re = new RegExp(`^${MARK}-(readback (\\d+)|end)$`, 'gm');
+  const marks = [...stdout.matchAll(re)];
+  marks.forEach((m, i) => {
+    if (m[2] === undefined) return;
+    const from = (m.index ?? 0) + m[0].length + 1;
+    const to = marks[i + 1]?.index ?? stdout.length;
+    out[Number(m[2])] = stdout.slice(from, to).trim();
+  });
+  return out;
+}
+
+/** virsh prints "error: Failed to define domain from N.xml" then "error: <reason>". */
+function defineErrors(stderr: string, n: number): (string | undefined)[] {
+  const out: (string | undefined)[] = new Array(n).fill(undefined);
+  const lines = stderr.split('\n');
+  lines.forEach((line, i) => {
+    const m = /Failed to define domain from (\d+)\.xml/.exec(line);
+    if (!m) return;
+    const reason = (lines[i + 1] ?? '').replace(/^error:\s*/, '').trim();
+    out[Number(m[1])] = reason || line.replace(/^error:\s*/, '');
+  });
+  return out;
+}

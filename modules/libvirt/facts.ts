@@ -1,0 +1,81 @@
+/** Libvirt facts of one host: every guest's inactive (and, when running, live) XML, in one command. */
+import { TaskError } from '../../engine/errors.js';
+import type { FactSource } from '../../engine/module.js';
+import { gatherFactsCommand, MARK } from './virsh.js';
+
+export interface GuestFacts {
+  uuid: string;
+  name: string;
+  running: boolean;
+  /** `virsh dumpxml --inactive --security-info`: the persistent definition virtplay edits. */
+  inactiveXml: string;
+  /** The running configuration, present when the guest runs. */
+  liveXml?: string;
+}
+
+export interface LibvirtFacts {
+  uri: string;
+  /** Guests by name, in the order libvirt lists them. */
+  guests: Map<string, GuestFacts>;
+}
+
+export function libvirtUri(vars: Record<string, unknown>): string {
+  const uri = vars.libvirt_uri;
+  return typeof uri === 'string' && uri !== '' ? uri : 'qemu:///system';
+}
+
+export const libvirtFacts: FactSource<LibvirtFacts> = {
+  id: 'libvirt',
+  async gather({ vars, conn }) {
+    const uri = libvirtUri(vars);
+    const r = await conn.exec(gatherFactsCommand(uri));
+    if (r.code !== 0 || !r.stdout.includes(`${MARK}-end`)) throw factsError(uri, r.code, r.stderr);
+    return parseFacts(uri, r.stdout);
+  },
+};
+
+function factsError(uri: string, code: number | null, stderr: string): TaskError {
+  const detail = stderr.trim().split('\n').filter(Boolean).slice(-2).join('; ') || `exit status ${code}`;
+  if (code === 127) return new TaskError(`virsh is not installed on the host (${detail})`);
+  if (/permission denied/i.test(stderr)) return new TaskError(`permission denied reading libvirt at ${uri}: ${detail}`);
+  return new TaskError(`libvirt at ${uri} does not answer: ${detail}`);
+}
+
+/** Parse the marker-separated output of gatherFactsCommand. Exported for tests on recorded output. */
+export function parseFacts(uri: string, stdout: string): LibvirtFacts {
+  const inactive = new Map<string, string>();
+  const live = new Map<string, string>();
+  const re = new RegExp(`^${MARK}-(inactive|live|begin|end)(?: (\\S+))?$`, 'gm');
+  const marks = [...stdout.matchAll(re)];
+  marks.forEach((m, i) => {
+    const kind = m[1];
+    const uuid = m[2];
+    if (!uuid || (kind !== 'inactive' && kind !== 'live')) return;
+    const from = (m.index ?? 0) + m[0].length + 1;
+    const to = marks[i + 1]?.index ?? stdout.length;
+    const xml = stdout.slice(from, to).trim();
+    if (xml === '') return; // the guest vanished between list and dumpxml
+    (kind === 'inactive' ? inactive : live).set(uuid, xml);
+  });
+  const guests = new Map<string, GuestFacts>();
+  for (const [uuid, xml] of inactive) {
+    const name = domainName(xml);
+    const liveXml = live.get(uuid);
+    guests.set(name, { uuid, name, running: liveXml !== undefined, inactiveXml: xml, ...(liveXml ? { liveXml } : {}) });
+  }
+  return { uri, guests };
+}
+
+const NAME_RE = /<name>([^<]*)<\/name>/;
+
+function domainName(xml: string): string {
+  const m = NAME_RE.exec(xml);
+  if (!m?.[1]) throw new TaskError('libvirt returned a domain XML without <name>');
+  return unescapeXml(m[1]);
+}
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, e: string, d?: string, x?: string) =>
+    d ? String.fromCodePoint(Number(d)) : x ? String.fromCodePoint(parseInt(x, 16)) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e] ?? _,
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * Every virsh command line virtplay runs lives here. Each function returns one POSIX shell
+ * command line for Connection.exec; untrusted values (URIs, names, paths) go through shq(),
+ * guests are addressed by UUID (hex and dashes only, checked), and XML travels on stdin.
+ */
+import { shJoin, shq } from '../../engine/shell.js';
+
+/** Marker lines that split the output of a batched command. */
+export const MARK = '@@@virtplay';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkUuid(uuid: string): string {
+  if (!UUID_RE.test(uuid)) throw new Error(`not a UUID: ${JSON.stringify(uuid)}`);
+  return uuid;
+}
+
+function virsh(uri: string): string {
+  return `LC_ALL=C virsh -q -c ${shq(uri)}`;
+}
+
+/**
+ * Facts of every guest of a host in ONE remote command: the UUIDs of all guests and of the
+ * running ones, then each guest's inactive XML (with --security-info, so that a define never
+ * drops a VNC password) and, for running guests, the live XML. Three virsh processes in total.
+ */
+export function gatherFactsCommand(uri: string): string {
+  const v = virsh(uri);
+  return [
+    'command -v virsh >/dev/null 2>&1 || { echo "virsh: command not found" >&2; exit 127; }',
+    `all=$(${v} list --all --uuid) || exit $?`,
+    `run=$(${v} list --uuid) || exit $?`,
+    `cmd="echo ${MARK}-begin"`,
+    `for u in $all; do cmd="$cmd; echo ${MARK}-inactive $u; dumpxml --inactive --security-info $u"; done`,
+    `for u in $run; do cmd="$cmd; echo ${MARK}-live $u; dumpxml --security-info $u"; done`,
+    `${v} "$cmd; echo ${MARK}-end"`,
+  ].join('\n');
+}
+
+/**
+ * Define several guests in one remote command. The XML documents arrive concatenated on stdin;
+ * `head -c` splits them into a private temporary folder, one virsh process defines them all and
+ * reads each back. Output: per guest a marker line then the read-back inactive XML; virsh's
+ * errors name the file (`.../N.xml`), which maps them back to the guest.
+ */
+export function defineBatchCommand(uri: string, items: { uuid: string; bytes: number }[]): string {
+  const lines = ['umask 077', 't=$(mktemp -d) || exit 1', `trap 'rm -rf "$t"' EXIT`, 'cd "$t" || exit 1'];
+  items.forEach((it, i) => lines.push(`head -c ${Math.trunc(it.bytes)} > ${i}.xml`));
+  const parts = items.map(
+    (it, i) => `define --validate ${i}.xml; echo ${MARK}-readback ${i}; dumpxml --inactive --security-info ${checkUuid(it.uuid)}`,
+  );
+  lines.push(`${virsh(uri)} "${parts.join('; ')}; echo ${MARK}-end"`);
+  return lines.join('\n');
+}
+
+export function startCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} start ${checkUuid(uuid)}`;
+}
+
+/** ACPI power button (graceful). */
+export function shutdownCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} shutdown ${checkUuid(uuid)}`;
+}
+
+/** Hard power off. */
+export function destroyCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} destroy ${checkUuid(uuid)}`;
+}
+
+export function domstateCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} domstate ${checkUuid(uuid)}`;
+}
+
+/** A QMP guest-agent command (JSON on argv is fine: it is one quoted argument, not shell code). */
+export function agentCommand(uri: string, uuid: string, json: string, timeoutSec = 5): string {
+  return `${virsh(uri)} qemu-agent-command --timeout ${Math.trunc(timeoutSec)} ${checkUuid(uuid)} ${shq(json)}`;
+}
+
+/** Create a qcow2 image only if no file is there (set -C: the shell's noclobber test, then qemu-img). */
+export function createImageCommand(path: string, sizeBytes: number, format = 'qcow2'): string {
+  return [
+    `if [ -e ${shq(path)} ]; then echo "exists: refusing to overwrite" >&2; exit 17; fi`,
+    `command -v qemu-img >/dev/null 2>&1 || { echo "qemu-img: command not found" >&2; exit 127; }`,
+    shJoin(['qemu-img', 'create', '-q', '-f', format, path, String(Math.trunc(sizeBytes))]),
+  ].join('\n');
+}
+
+export function removeFileCommand(path: string): string {
+  return shJoin(['rm', '-f', '--', path]);
+}
