@@ -1,4 +1,4 @@
-import type { ModuleDef } from '../../engine/module.js';
+import type { ModuleDef, ModuleResult } from '../../engine/module.js';
 
 interface Args {
   msg?: unknown;
@@ -12,7 +12,7 @@ export const debug: ModuleDef<Args> = {
   description: 'print a message or the value of a variable',
   checkMode: 'plan',
   readOnly: true,
-  async run(ctx, args) {
+  async run(ctx, args): Promise<ModuleResult> {
     if (args.verbosity !== undefined && ctx.verbosity < args.verbosity) {
       return { changed: false, skipped: true, skipped_reason: `verbosity threshold not met` };
     }
@@ -20,6 +20,6 @@ export const debug: ModuleDef<Args> = {
       const value = args.var in ctx.vars ? ctx.vars[args.var] : `VARIABLE IS NOT DEFINED!`;
       return { changed: false, [args.var]: value };
     }
-    return { changed: false, msg: args.msg ?? 'Hello world!' };
+    return { changed: false, msg: args.msg === undefined ? 'Hello world!' : typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg) };
   },
 };

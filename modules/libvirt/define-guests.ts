@@ -8,7 +8,7 @@ import { TaskError } from '../../engine/errors.js';
 import type { TaskContext } from '../../engine/module.js';
 import { backupGuestXml } from './backup.js';
 import type { GuestFacts } from './facts.js';
-import { defineBatchCommand, MARK } from './virsh.js';
+import { defineBatchCommand, MARK, splitMarked } from './virsh.js';
 
 export interface DefineItem {
   guest: GuestFacts;
@@ -80,14 +80,7 @@ async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: strin
 
 function splitReadBack(stdout: string, n: number): string[] {
   const out: string[] = new Array(n).fill('');
-  const re = new RegExp(`^${MARK}-(readback (\\d+)|end)$`, 'gm');
-  const marks = [...stdout.matchAll(re)];
-  marks.forEach((m, i) => {
-    if (m[2] === undefined) return;
-    const from = (m.index ?? 0) + m[0].length + 1;
-    const to = marks[i + 1]?.index ?? stdout.length;
-    out[Number(m[2])] = stdout.slice(from, to).trim();
-  });
+  for (const sec of splitMarked(stdout)) if (sec.kind === 'readback' && sec.arg !== undefined) out[Number(sec.arg)] = sec.body;
   return out;
 }
 

@@ -1,7 +1,7 @@
 /** Libvirt facts of one host: every guest's inactive (and, when running, live) XML, in one command. */
 import { TaskError } from '../../engine/errors.js';
 import type { FactSource } from '../../engine/module.js';
-import { gatherFactsCommand, MARK } from './virsh.js';
+import { gatherFactsCommand, MARK, splitMarked } from './virsh.js';
 
 export interface GuestFacts {
   uuid: string;
@@ -45,18 +45,12 @@ function factsError(uri: string, code: number | null, stderr: string): TaskError
 export function parseFacts(uri: string, stdout: string): LibvirtFacts {
   const inactive = new Map<string, string>();
   const live = new Map<string, string>();
-  const re = new RegExp(`^${MARK}-(inactive|live|begin|end)(?: (\\S+))?$`, 'gm');
-  const marks = [...stdout.matchAll(re)];
-  marks.forEach((m, i) => {
-    const kind = m[1];
-    const uuid = m[2];
-    if (!uuid || (kind !== 'inactive' && kind !== 'live')) return;
-    const from = (m.index ?? 0) + m[0].length + 1;
-    const to = marks[i + 1]?.index ?? stdout.length;
-    const xml = stdout.slice(from, to).trim();
-    if (xml === '') return; // the guest vanished between list and dumpxml
-    (kind === 'inactive' ? inactive : live).set(uuid, xml);
-  });
+  for (const sec of splitMarked(stdout)) {
+    // An empty body: the guest vanished between list and dumpxml.
+    if (!sec.arg || sec.body === '') continue;
+    if (sec.kind === 'inactive') inactive.set(sec.arg, sec.body);
+    else if (sec.kind === 'live') live.set(sec.arg, sec.body);
+  }
   const guests = new Map<string, GuestFacts>();
   for (const [uuid, xml] of inactive) {
     const name = domainName(xml);

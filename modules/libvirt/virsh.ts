@@ -88,3 +88,24 @@ export function createImageCommand(path: string, sizeBytes: number, format = 'qc
 export function removeFileCommand(path: string): string {
   return shJoin(['rm', '-f', '--', path]);
 }
+
+export interface MarkedSection {
+  kind: string;
+  arg?: string;
+  /** Text up to the next marker, trimmed. */
+  body: string;
+}
+
+/**
+ * Split batched virsh output at the marker lines. virsh's `echo` in a command string does not
+ * always end its line, so markers are found anywhere, not only at line starts.
+ */
+export function splitMarked(stdout: string): MarkedSection[] {
+  const re = new RegExp(`${MARK}-([a-z]+)(?: ([0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|\\d+))?`, 'g');
+  const marks = [...stdout.matchAll(re)];
+  return marks.map((m, i) => {
+    const from = (m.index ?? 0) + m[0].length;
+    const to = marks[i + 1]?.index ?? stdout.length;
+    return { kind: m[1]!, ...(m[2] !== undefined ? { arg: m[2] } : {}), body: stdout.slice(from, to).trim() };
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The shape shared by every module that edits guest definitions (virtio_nic, virtio_disk,
+ * boot_disk, cdrom): read facts once per host, plan per guest on the parsed inactive XML (pure),
+ * then in check mode report, else apply all guests of the host as one batch of transactions,
+ * report pending changes of running guests, and restart them when the task asks (if_needed).
+ */
+import { TaskError } from '../../engine/errors.js';
+import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { defineGuests } from './define-guests.js';
+import { Domain } from './domain/domain.js';
+import { xmlDiff } from './domain/diff.js';
+import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
+import { shutdownGuest, startGuest } from './power.js';
+import { selectGuests, type GuestSelector } from './select-guests.js';
+
+export interface EditArgs extends GuestSelector {
+  /** What to do with running guests whose definition now differs from what runs. */
+  restart?: 'never' | 'if_needed';
+  shutdown_timeout?: number;
+  force?: boolean;
+}
+
+export interface GuestReport {
+  guest: string;
+  changed: boolean;
+  /** One line per change, e.g. "interface 52:54:00:aa:bb:cc: model e1000 -> virtio". */
+  changes: string[];
+  /** The guest runs with the old configuration: the change takes effect at its next boot. */
+  pending?: boolean;
+  restarted?: boolean;
+  failed?: boolean;
+  msg?: string;
+}
+
+export interface EditSpec<A extends EditArgs> {
+  name: string;
+  description: string;
+  /** Mutates the domain toward the declared state; returns one line per change (empty: nothing to do). */
+  plan(dom: Domain, args: A, guest: GuestFacts): string[];
+}
+
+export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> {
+  return {
+    name: spec.name,
+    description: spec.description,
+    checkMode: 'plan',
+    async run(ctx, args) {
+      const facts = await ctx.facts(libvirtFacts);
+      const guests = selectGuests(facts, args);
+      const plans = guests.map((g) => planGuest(spec, g, args));
+      const reports: GuestReport[] = plans.map((p) => ({ guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes }));
+      const diff: DiffEntry[] = ctx.diff
+        ? plans.filter((p) => p.newXml).map((p) => xmlDiff(p.guest.inactiveXml, p.newXml!, `${ctx.host}/${p.guest.name}`))
+        : [];
+
+      if (!ctx.check) await applyPlans(ctx, facts, spec, args, plans, reports);
+      // Pending: a running guest whose definition (now) says something its live config does not.
+      plans.forEach((p, i) => {
+        const r = reports[i]!;
+        if (!r.failed && p.guest.liveXml !== undefined && (r.changed || p.livePending)) r.pending = true;
+      });
+      if (!ctx.check && args.restart === 'if_needed') await restartPending(ctx, facts, args, plans, reports);
+
+      return summarize(reports, diff, ctx.check);
+    },
+  };
+}
+
+interface GuestPlan {
+  guest: GuestFacts;
+  changes: string[];
+  newXml?: string;
+  /** The live configuration still lacks the declared state (even when the definition has it). */
+  livePending: boolean;
+}
+
+function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
+  const dom = parseGuest(g.inactiveXml, g.name);
+  const changes = spec.plan(dom, args, g);
+  const livePending = g.liveXml !== undefined && spec.plan(parseGuest(g.liveXml, g.name), args, g).length > 0;
+  return { guest: g, changes, livePending, ...(changes.length > 0 ? { newXml: dom.toXml() } : {}) };
+}
+
+function parseGuest(xml: string, name: string): Domain {
+  try {
+    return Domain.parse(xml);
+  } catch (e) {
+    throw new TaskError(`cannot parse its domain XML: ${(e as Error).message}`, name);
+  }
+}
+
+async function applyPlans<A extends EditArgs>(
+  ctx: TaskContext,
+  facts: LibvirtFacts,
+  spec: EditSpec<A>,
+  args: A,
+  plans: GuestPlan[],
+  reports: GuestReport[],
+): Promise<void> {
+  const todo = plans.map((p, i) => ({ p, r: reports[i]! })).filter(({ p }) => p.newXml !== undefined);
+  if (todo.length === 0) return;
+  const outcomes = await defineGuests(
+    ctx,
+    facts.uri,
+    todo.map(({ p }) => ({
+      guest: p.guest,
+      newXml: p.newXml!,
+      // Everything asked for holds when planning again on what libvirt kept finds nothing to do.
+      verify: (readBack) => spec.plan(Domain.parse(readBack), args, p.guest).map((c) => `still to do: ${c}`),
+    })),
+  );
+  outcomes.forEach((o, i) => {
+    const { p, r } = todo[i]!;
+    // Keep the cached facts true for the following tasks: no second gather needed.
+    facts.guests.set(p.guest.name, { ...p.guest, inactiveXml: o.xml });
+    if (!o.ok) {
+      r.failed = true;
+      r.changed = false;
+      r.msg = o.error;
+    }
+  });
+  ctx.setFacts(libvirtFacts, facts);
+}
+
+async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditArgs, plans: GuestPlan[], reports: GuestReport[]): Promise<void> {
+  for (const [i, r] of reports.entries()) {
+    if (!r.pending || r.failed) continue;
+    const g = plans[i]!.guest;
+    try {
+      await shutdownGuest(ctx, facts.uri, g, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
+      await startGuest(ctx, facts.uri, g);
+      r.restarted = true;
+      r.pending = false;
+      r.changed = true;
+      r.changes.push('restarted to apply the new definition');
+    } catch (e) {
+      r.failed = true;
+      r.msg = (e as Error).message;
+    }
+  }
+  // Live XML changed: gather again when a later task needs it.
+  if (reports.some((r) => r.restarted)) ctx.invalidateFacts(libvirtFacts);
+}
+
+function summarize(reports: GuestReport[], diff: DiffEntry[], check: boolean): ModuleResult {
+  const failed = reports.filter((r) => r.failed);
+  const changed = reports.filter((r) => r.changed);
+  const pending = reports.filter((r) => r.pending);
+  const parts = [
+    `${changed.length} of ${reports.length} guest(s) ${check ? 'would change' : 'changed'}`,
+    pending.length ? `${pending.length} pending until the next boot` : '',
+    failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
+  ].filter(Boolean);
+  const result: ModuleResult = { changed: changed.length > 0, msg: parts.join(', '), guests: reports };
+  if (diff.length > 0) result.diff = diff;
+  if (failed.length > 0) result.failed = true;
+  return result;
+}
