@@ -24,7 +24,11 @@ export interface TaskHostResult {
   host: string;
   status: HostStatus;
   result: ModuleResult;
-  /** Present for a loop item's own result. */
+  /**
+   * Present for a loop item's own result. For a loop task the runner reports each item
+   * (item set), then once more for the host without `item`: the task's overall result, whose
+   * `result.results` holds the items' results (reporters fill it from the items when absent).
+   */
   item?: unknown;
   /** The task failed but has ignore_errors. */
   ignored?: boolean;
@@ -46,6 +50,7 @@ export interface Reporter {
   taskStart(task: TaskInfo): Promise<void> | void;
   hostResult(task: TaskInfo, result: TaskHostResult): Promise<void> | void;
   taskEnd(task: TaskInfo): Promise<void> | void;
+  /** Reporters print `result.warnings` themselves: do not forward those here too. */
   warning(message: string, host?: string): void;
   /** Shown at -v and more. */
   verbose(message: string, level: number, host?: string): void;
@@ -60,4 +65,9 @@ export interface ReporterOptions {
   color: boolean;
   /** Where human output goes (stderr under --json, else stdout). */
   out: NodeJS.WritableStream;
+  /**
+   * Secret values known up front (e.g. from `secretValues(vars)` of engine/report/redact.ts):
+   * masked wherever they appear. Values under secret-looking keys are masked anyway.
+   */
+  secrets?: string[];
 }
