@@ -8,6 +8,7 @@ import { validateArgs } from '../playbook/validate-args.js';
 import type { Task, Vars } from '../types.js';
 import type { HostState } from './host-state.js';
 import type { LazyConnection } from './lazy-connection.js';
+import { lazyVars } from './lazy-vars.js';
 
 export interface TaskEnv {
   module: ModuleDef;
@@ -21,7 +22,8 @@ export interface TaskEnv {
 
 type Outcome = Omit<TaskHostResult, 'host' | 'durationMs' | 'check'>;
 
-export async function runTaskOnHost(task: Task, h: HostState, vars: Vars, env: TaskEnv): Promise<TaskHostResult> {
+export async function runTaskOnHost(task: Task, h: HostState, rawVars: Vars, env: TaskEnv): Promise<TaskHostResult> {
+  const vars = lazyVars(rawVars);
   const started = Date.now();
   const check = task.checkMode ?? env.check;
   const where = { task: task.name, pos: task.pos };
@@ -35,7 +37,7 @@ export async function runTaskOnHost(task: Task, h: HostState, vars: Vars, env: T
       const results: ModuleResult[] = [];
       for (const item of items) {
         // An item that fails does not stop the others (Ansible); an unreachable host does.
-        const r = await runOnce(task, h, { ...vars, [task.loopVar]: item }, env, check).catch((err) => {
+        const r = await runOnce(task, h, lazyVars({ ...rawVars, [task.loopVar]: item }), env, check).catch((err) => {
           if (err instanceof UnreachableError) throw err;
           return errorOutcome(err, env.verbosity);
         });

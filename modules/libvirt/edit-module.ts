@@ -7,8 +7,7 @@
 import { TaskError } from '../../engine/errors.js';
 import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
-import { Domain } from './domain/domain.js';
-import { xmlDiff } from './domain/diff.js';
+import { Domain } from './domain/index.js';
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
@@ -50,7 +49,11 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
       const plans = guests.map((g) => planGuest(spec, g, args));
       const reports: GuestReport[] = plans.map((p) => ({ guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes }));
       const diff: DiffEntry[] = ctx.diff
-        ? plans.filter((p) => p.newXml).map((p) => xmlDiff(p.guest.inactiveXml, p.newXml!, `${ctx.host}/${p.guest.name}`))
+        ? plans.flatMap((p) =>
+            p.newXml === undefined
+              ? []
+              : [{ before: p.guest.inactiveXml, after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+          )
         : [];
 
       if (!ctx.check) await applyPlans(ctx, facts, spec, args, plans, reports);
