@@ -14,7 +14,13 @@ export interface InventoryHost {
 
 export interface InventoryGroup {
   name: string;
+  /** Variables from the inventory source itself ([g:vars], YAML `vars:`). */
   vars: Vars;
+  /**
+   * Variables from group_vars/ files, beside the inventory and beside the playbook. Kept apart
+   * because Ansible ranks every group_vars/ file above every inventory-source group var.
+   */
+  fileVars?: { inventory: Vars; playbook: Vars };
   children: string[];
   hosts: string[];
 }
@@ -49,6 +55,8 @@ export interface Task {
   argsPos: SourcePos;
   /** Handler 'listen' topics (handlers only). */
   listen: string[];
+  /** Task-level `vars:` (not yet templated); above play vars, below registered and extra vars. */
+  vars?: Vars;
 }
 
 export interface Play {
