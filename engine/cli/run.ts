@@ -4,13 +4,14 @@ import { dirname } from 'node:path';
 import { EXIT, InterruptedError, OptionsError } from '../errors.js';
 import { openConnection } from '../connection/open.js';
 import { loadInventory } from '../inventory/load.js';
-import { selectHosts } from '../inventory/patterns.js';
+import { selectHostsOrThrow } from '../inventory/patterns.js';
+import { loadVarsDirs } from '../inventory/vars-dirs.js';
 import { createRegistry } from '../module-registry.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { createReporter } from '../report/create.js';
 import { runPlaybook } from '../runner/run-playbook.js';
 import { renderValue } from '../template/render.js';
-import type { Inventory, Playbook, Vars } from '../types.js';
+import type { Playbook, Vars } from '../types.js';
 import { allModules } from '../../modules/index.js';
 import { parseExtraVars } from './extra-vars.js';
 import { listHosts, listTasks } from './list.js';
@@ -48,7 +49,9 @@ export async function run(o: CliOptions): Promise<number> {
   const inventory = await loadInventory(o.inventory.length > 0 ? o.inventory : ['localhost,']);
   const playbooks: Playbook[] = [];
   for (const file of o.playbooks) playbooks.push(await loadPlaybook(file, { moduleSchemas: registry.schemas, moduleNames: registry.names }));
-  const limitHosts = o.limit === undefined ? undefined : limitSet(inventory, o.limit);
+  // group_vars/ and host_vars/ beside the playbook(s), as Ansible reads them.
+  for (const dir of new Set(o.playbooks.map((p) => dirname(p)))) await loadVarsDirs(dir, inventory, 'playbook');
+  const limitHosts = o.limit === undefined ? undefined : new Set(selectHostsOrThrow(inventory, o.limit));
   const tags = { tags: o.tags, skipTags: o.skipTags };
 
   if (o.syntaxCheck) {
@@ -125,12 +128,4 @@ function renderConnectionVars(vars: Vars): Vars {
     if (out[k] !== undefined) out[k] = renderValue(out[k], vars, { task: `connection variable ${k}` });
   }
   return out;
-}
-
-function limitSet(inv: Inventory, pattern: string): Set<string> {
-  const hosts = selectHosts(inv, pattern);
-  if (hosts.length === 0) {
-    throw new OptionsError(`--limit '${pattern}' matches no hosts in the inventory (hosts: ${[...inv.hosts.keys()].slice(0, 20).join(', ') || 'none'})`);
-  }
-  return new Set(hosts);
 }

@@ -1,10 +1,14 @@
 /**
- * Variables are templated lazily, when used, as in Ansible: a play var
+ * Variables are templated lazily, when read, as in Ansible: a play var
  * `iso: "{{ isos }}/virtio-win.iso"` is rendered where a task reads `iso`, with the vars of that
- * host. A var that refers to itself is an error naming it, not an endless loop.
+ * host. nunjucks copies its whole context on every render, so every var is read then: a var
+ * whose own template fails (an undefined variable inside it) becomes an Undefined value that
+ * fails only where it is really used, naming both variables. While a var is being rendered,
+ * reading it again gives its raw text (no endless loop).
  */
-import { InputError } from '../errors.js';
+import { UndefinedVariableError } from '../template/errors.js';
 import { isTemplate, renderValue } from '../template/render.js';
+import { Undefined } from '../template/undefined.js';
 import type { Vars } from '../types.js';
 
 function hasTemplate(v: unknown, depth = 0): boolean {
@@ -22,12 +26,17 @@ export function lazyVars(raw: Vars): Vars {
       if (done.has(key)) return done.get(key);
       const v = target[key];
       if (!hasTemplate(v)) return v;
-      if (resolving.has(key)) throw new InputError(`recursive loop detected in the template of variable '${key}'`);
+      if (resolving.has(key)) return v;
       resolving.add(key);
       try {
-        const r = renderValue(v, proxy, { task: `variable ${key}` });
+        const r = renderValue(v, proxy);
         done.set(key, r);
         return r;
+      } catch (e) {
+        if (!(e instanceof UndefinedVariableError)) throw e;
+        const u = new Undefined(e.variable, `undefined variable '${e.variable}' in the value of variable '${key}'`);
+        done.set(key, u);
+        return u;
       } finally {
         resolving.delete(key);
       }
