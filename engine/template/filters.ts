@@ -1,0 +1,251 @@
+/**
+ * The Ansible filters playbooks use, on top of nunjucks' own. Every filter but default/d and
+ * mandatory fails on an Undefined input, naming the variable (Ansible's strict undefined).
+ */
+import { posix } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { shq } from '../shell.js';
+import { TemplateError } from './errors.js';
+import { splitKw } from './kwargs.js';
+import { pyRegex, pyReplacement } from './regex.js';
+import { memberLookup, truthy } from './sandbox.js';
+import { Undefined, fail, need } from './undefined.js';
+
+type Fn = (...args: unknown[]) => unknown;
+export type TestLookup = (name: string) => Fn;
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Anything iterable as a list: lists, strings (characters), mappings (keys). */
+export function toList(v: unknown): unknown[] {
+  need(v);
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (isMapping(v)) return Object.keys(v);
+  if (v === null || v === undefined) return [];
+  throw new TemplateError(`expected a list, got ${typeof v}`);
+}
+
+/** a.b.c (Jinja's attribute= argument; numbers index lists). */
+function attr(item: unknown, path: unknown): unknown {
+  let cur = item;
+  for (const part of String(path).split('.')) cur = memberLookup(cur, /^\d+$/.test(part) ? Number(part) : part);
+  return cur;
+}
+
+function compare(a: unknown, b: unknown, caseSensitive = false): number {
+  let x = a;
+  let y = b;
+  if (!caseSensitive && typeof x === 'string' && typeof y === 'string') {
+    x = x.toLowerCase();
+    y = y.toLowerCase();
+  }
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+}
+
+function toBool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v === 1;
+  if (typeof v === 'string') return ['yes', 'on', '1', 'true', 't', 'y'].includes(v.trim().toLowerCase());
+  return false;
+}
+
+function toInt(v: unknown, dflt: unknown = 0, base: unknown = 10): number {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return Math.trunc(v);
+  const s = String(v).trim();
+  const n = Number(base) === 10 ? Number(s) : parseInt(s, Number(base));
+  return Number.isFinite(n) ? Math.trunc(n) : Number(dflt);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    if (recursive && isMapping(prev) && isMapping(v)) out[k] = deepMerge(prev, v, true, listMerge);
+    else if (Array.isArray(prev) && Array.isArray(v) && listMerge !== 'replace') {
+      out[k] = listMerge === 'append' ? [...prev, ...v] : listMerge === 'prepend' ? [...v, ...prev] : v;
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function uniq(items: unknown[]): unknown[] {
+  const seen: unknown[] = [];
+  for (const i of items) if (!seen.some((s) => JSON.stringify(s) === JSON.stringify(i))) seen.push(i);
+  return seen;
+}
+
+/** select/reject/selectattr/rejectattr: `items | select('match', '^a')`, `| selectattr('x')`. */
+function selector(tests: TestLookup, byAttr: boolean, keep: boolean): Fn {
+  return (value: unknown, ...rest: unknown[]) => {
+    const { args } = splitKw(rest);
+    const [a, testName, ...testArgs] = byAttr ? args : [undefined, ...args];
+    return toList(value).filter((item) => {
+      const v = byAttr ? attr(item, a) : item;
+      const ok = testName === undefined ? truthy(v) : tests(String(testName))(v, ...testArgs) === true;
+      return ok === keep;
+    });
+  };
+}
+
+export function makeFilters(tests: TestLookup, filterByName: (name: string) => Fn): Record<string, Fn> {
+  const f: Record<string, Fn> = {
+    default: (v, d = '', bool = false) => {
+      const { args, kw } = splitKw([d, bool]);
+      const dflt = args[0] ?? '';
+      const boolean = kw.boolean ?? args[1] ?? false;
+      if (v instanceof Undefined || v === undefined) return dflt;
+      return boolean && !truthy(v) ? dflt : v;
+    },
+    mandatory: (v, msg) => {
+      if (v instanceof Undefined) throw new TemplateError(msg !== undefined ? String(msg) : `mandatory variable '${v.name}' not defined`);
+      return v;
+    },
+    bool: (v) => toBool(v),
+    int: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      return toInt(v, kw.default ?? args[0] ?? 0, kw.base ?? args[1] ?? 10);
+    },
+    float: (v, d = 0) => {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : Number(d);
+    },
+    string: (v) => (typeof v === 'string' ? v : v === null ? 'None' : typeof v === 'object' ? JSON.stringify(v) : String(v)),
+    lower: (v) => String(v).toLowerCase(),
+    upper: (v) => String(v).toUpperCase(),
+    length: (v) => (isMapping(v) ? Object.keys(v).length : toList(v).length),
+    join: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const items = kw.attribute !== undefined ? toList(v).map((i) => attr(i, kw.attribute)) : toList(v);
+      return items.map((i) => (typeof i === 'string' ? i : JSON.stringify(need(i)))).join(String(kw.d ?? args[0] ?? ''));
+    },
+    map: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      if (kw.attribute !== undefined) {
+        return toList(v).map((i) => {
+          const r = attr(i, kw.attribute);
+          return r instanceof Undefined && 'default' in kw ? kw.default : r;
+        });
+      }
+      const [name, ...fargs] = args;
+      if (name === undefined) throw new TemplateError("map needs a filter name or attribute='...'");
+      const filter = filterByName(String(name));
+      return toList(v).map((i) => filter(i, ...fargs));
+    },
+    list: (v) => [...toList(v)],
+    to_json: (v, ...rest) => {
+      const { kw } = splitKw(rest);
+      return JSON.stringify(v, null, kw.indent === undefined ? undefined : Number(kw.indent));
+    },
+    to_nice_json: (v, ...rest) => JSON.stringify(v, null, Number(splitKw(rest).kw.indent ?? 4)),
+    to_yaml: (v) => toYaml(v),
+    to_nice_yaml: (v, ...rest) => toYaml(v, { indent: Number(splitKw(rest).kw.indent ?? 4) }),
+    from_json: (v) => {
+      try {
+        return JSON.parse(String(v));
+      } catch (err) {
+        throw new TemplateError(`from_json: ${(err as Error).message}`);
+      }
+    },
+    regex_replace: (v, pattern, repl = '', ...rest) => {
+      const { kw } = splitKw(rest);
+      return String(v).replace(pyRegex(pattern, kw, true), pyReplacement(repl));
+    },
+    regex_search: (v, pattern, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const m = pyRegex(pattern, kw).exec(String(v));
+      if (!m) return null;
+      if (args.length === 0) return m[0];
+      return args.map((g) => {
+        const s = String(g);
+        const num = /^\\(\d+)$/.exec(s);
+        const name = /^\\g<(\w+)>$/.exec(s);
+        return num ? m[Number(num[1])] : name ? m.groups?.[name[1]!] : undefined;
+      });
+    },
+    regex_findall: (v, pattern, ...rest) => {
+      const { kw } = splitKw(rest);
+      return [...String(v).matchAll(pyRegex(pattern, kw, true))].map((m) => (m.length > 2 ? m.slice(1) : (m[1] ?? m[0])));
+    },
+    basename: (v) => posix.basename(String(v)),
+    dirname: (v) => posix.dirname(String(v)),
+    quote: (v) => shq(String(v)),
+    combine: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const dicts = [v, ...args].flatMap((d) => (Array.isArray(d) ? d : [d]));
+      return dicts.reduce<Record<string, unknown>>((acc, d) => {
+        if (!isMapping(need(d))) throw new TemplateError(`combine expects mappings, got ${JSON.stringify(d)}`);
+        return deepMerge(acc, d, Boolean(kw.recursive), String(kw.list_merge ?? 'replace'));
+      }, {});
+    },
+    dict2items: (v, ...rest) => {
+      const { kw } = splitKw(rest);
+      if (!isMapping(v)) throw new TemplateError(`dict2items expects a mapping, got ${JSON.stringify(v)}`);
+      return Object.entries(v).map(([k, val]) => ({ [String(kw.key_name ?? 'key')]: k, [String(kw.value_name ?? 'value')]: val }));
+    },
+    items2dict: (v, ...rest) => {
+      const { kw } = splitKw(rest);
+      const kn = String(kw.key_name ?? 'key');
+      const vn = String(kw.value_name ?? 'value');
+      return Object.fromEntries(toList(v).map((i) => [String(need(attr(i, kn))), attr(i, vn)]));
+    },
+    unique: (v) => uniq(toList(v)),
+    first: (v) => {
+      const l = toList(v);
+      return l.length ? l[0] : new Undefined('first', 'first of an empty list');
+    },
+    last: (v) => {
+      const l = toList(v);
+      return l.length ? l[l.length - 1] : new Undefined('last', 'last of an empty list');
+    },
+    min: (v, ...rest) => {
+      const { kw } = splitKw(rest);
+      const key = (i: unknown) => (kw.attribute !== undefined ? attr(i, kw.attribute) : i);
+      const l = toList(v);
+      return l.length ? l.reduce((a, b) => (compare(key(b), key(a), Boolean(kw.case_sensitive)) < 0 ? b : a)) : new Undefined('min', 'min of an empty list');
+    },
+    max: (v, ...rest) => {
+      const { kw } = splitKw(rest);
+      const key = (i: unknown) => (kw.attribute !== undefined ? attr(i, kw.attribute) : i);
+      const l = toList(v);
+      return l.length ? l.reduce((a, b) => (compare(key(b), key(a), Boolean(kw.case_sensitive)) > 0 ? b : a)) : new Undefined('max', 'max of an empty list');
+    },
+    sort: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const reverse = Boolean(kw.reverse ?? args[0] ?? false);
+      const cs = Boolean(kw.case_sensitive ?? args[1] ?? false);
+      const a = kw.attribute ?? args[2];
+      const key = (i: unknown) => (a !== undefined ? attr(i, a) : i);
+      const out = [...toList(v)].sort((x, y) => compare(key(x), key(y), cs));
+      return reverse ? out.reverse() : out;
+    },
+    flatten: (v, levels) => toList(v).flat(levels === undefined ? Infinity : Number(levels)),
+    difference: (a, b) => toList(a).filter((x) => !toList(b).includes(x)),
+    intersect: (a, b) => uniq(toList(a).filter((x) => toList(b).includes(x))),
+    union: (a, b) => uniq([...toList(a), ...toList(b)]),
+    ternary: (v, yes, no, none) => (v === null && none !== undefined ? none : truthy(v) ? yes : no),
+    split: (v, sep) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(String(sep))),
+    b64encode: (v) => Buffer.from(String(v), 'utf8').toString('base64'),
+    b64decode: (v) => Buffer.from(String(v), 'base64').toString('utf8'),
+    type_debug: (v) => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
+  };
+  f.d = f.default!;
+  f.count = f.length!;
+  f.select = selector(tests, false, true);
+  f.reject = selector(tests, false, false);
+  f.selectattr = selector(tests, true, true);
+  f.rejectattr = selector(tests, true, false);
+  return f;
+}
+
+/** Wrap a filter so an Undefined input fails with the variable's name. */
+export function strict(fn: Fn): Fn {
+  return function (this: unknown, value: unknown, ...rest: unknown[]) {
+    if (value instanceof Undefined) fail(value);
+    return fn.call(this, value, ...rest);
+  };
+}

@@ -1,0 +1,73 @@
+/** Jinja/Ansible tests: `x is defined`, `r is changed`, `name is match('^win')`. */
+import { splitKw } from './kwargs.js';
+import { pyRegex } from './regex.js';
+import { truthy } from './sandbox.js';
+import { Undefined, need } from './undefined.js';
+
+type Fn = (...args: unknown[]) => unknown;
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function result(v: unknown): Record<string, unknown> {
+  const r = need(v);
+  if (!isMapping(r)) return {};
+  return r;
+}
+
+function contains(container: unknown, item: unknown): boolean {
+  const c = need(container);
+  if (Array.isArray(c)) return c.some((x) => x === item || JSON.stringify(x) === JSON.stringify(item));
+  if (typeof c === 'string') return c.includes(String(item));
+  if (isMapping(c)) return Object.hasOwn(c, String(item));
+  return false;
+}
+
+const failed = (v: unknown) => result(v).failed === true;
+
+export const tests: Record<string, Fn> = {
+  defined: (v) => !(v instanceof Undefined) && v !== undefined,
+  undefined: (v) => v instanceof Undefined || v === undefined,
+  none: (v) => need(v) === null,
+  string: (v) => typeof need(v) === 'string',
+  number: (v) => typeof need(v) === 'number',
+  integer: (v) => Number.isInteger(need(v)),
+  float: (v) => typeof need(v) === 'number' && !Number.isInteger(v),
+  boolean: (v) => typeof need(v) === 'boolean',
+  mapping: (v) => isMapping(need(v)),
+  iterable: (v) => Array.isArray(need(v)) || typeof v === 'string' || isMapping(v),
+  sequence: (v) => Array.isArray(need(v)) || typeof v === 'string',
+  match: (v, p, ...rest) => new RegExp(`^(?:${pyRegex(p, splitKw(rest).kw).source})`, pyRegex(p, splitKw(rest).kw).flags).test(String(need(v))),
+  search: (v, p, ...rest) => pyRegex(p, splitKw(rest).kw).test(String(need(v))),
+  regex: (v, p, ...rest) => {
+    const { kw } = splitKw(rest);
+    return kw.match_type === 'match' ? tests.match!(v, p, { __keywords: true, ...kw }) === true : pyRegex(p, kw).test(String(need(v)));
+  },
+  equalto: (v, o) => need(v) === o || JSON.stringify(v) === JSON.stringify(o),
+  eq: (v, o) => tests.equalto!(v, o),
+  ne: (v, o) => !tests.equalto!(v, o),
+  lt: (v, o) => (need(v) as number) < (o as number),
+  le: (v, o) => (need(v) as number) <= (o as number),
+  gt: (v, o) => (need(v) as number) > (o as number),
+  ge: (v, o) => (need(v) as number) >= (o as number),
+  in: (v, c) => contains(c, need(v)),
+  contains: (c, v) => contains(c, v),
+  truthy: (v) => truthy(v),
+  falsy: (v) => !truthy(v),
+  succeeded: (v) => !failed(v),
+  success: (v) => !failed(v),
+  failed: (v) => failed(v),
+  failure: (v) => failed(v),
+  changed: (v) => result(v).changed === true,
+  change: (v) => result(v).changed === true,
+  skipped: (v) => result(v).skipped === true,
+  skip: (v) => result(v).skipped === true,
+  odd: (v) => Math.abs(need(v) as number) % 2 === 1,
+  even: (v) => (need(v) as number) % 2 === 0,
+  divisibleby: (v, n) => (need(v) as number) % (n as number) === 0,
+  lower: (v) => String(need(v)) === String(v).toLowerCase(),
+  upper: (v) => String(need(v)) === String(v).toUpperCase(),
+  subset: (a, b) => (need(a) as unknown[]).every((x) => contains(b, x)),
+  superset: (a, b) => (need(b) as unknown[]).every((x) => contains(a, x)),
+};
