@@ -1,0 +1,141 @@
+/**
+ * The real lab: lab hosts reachable with OpenSSH's own client through the lab sshd, each with its
+ * own session libvirt holding Windows-era guests (machine pc, IDE disk, e1000/rtl8139 NICs), and a
+ * reset that restores them. Fails (never skips) when the lab cannot come up.
+ */
+import t from 'tap';
+import { XMLParser } from 'fast-xml-parser';
+import {
+  ensureLab, guestNames, guestXml, labGuestNames, labHosts, labSshArgs, lockLab, originalGuestXml,
+  resetLab, run, sshdCommandsPerUser, sshdConnectionsPerHost, sshdLogLines, virshAs,
+} from '../../lab/lab.js';
+
+interface Attrs { [k: string]: unknown }
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['disk', 'interface'].includes(name),
+});
+
+interface GuestShape { type: string; machine: string; disks: { device: string; bus: string; dev: string }[]; nics: string[] }
+
+function shape(xml: string): GuestShape {
+  const d = (parser.parse(xml) as { domain: Attrs }).domain as {
+    type: string;
+    os: { type: { machine: string } };
+    devices: { disk?: { device: string; target: { bus: string; dev: string } }[]; interface?: { model?: { type: string } }[] };
+  };
+  return {
+    type: d.type,
+    machine: d.os.type.machine,
+    disks: (d.devices.disk ?? []).map((x) => ({ device: x.device, bus: x.target.bus, dev: x.target.dev })),
+    nics: (d.devices.interface ?? []).map((x) => x.model?.type ?? '(none)'),
+  };
+}
+
+const HOSTS = 4;
+const GUESTS = 5;
+
+t.before(async () => {
+  await ensureLab({ hosts: HOSTS, guests: GUESTS });
+});
+
+t.test('the lab runs as root: lab users behind the lab sshd', async (t) => {
+  t.equal(process.getuid?.(), 0, 'integration tests run as root (CI does); an ordinary user gets the local lab only');
+  t.equal(labHosts().length, HOSTS);
+});
+
+t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async (t) => {
+  const mark = sshdLogLines().length;
+  const want = labGuestNames();
+  t.same(want, ['win01', 'win02', 'win03', 'win04', 'win05']);
+  for (const h of labHosts()) {
+    const res = await run(['ssh', ...labSshArgs(h.name), 'virsh', '-c', 'qemu:///session', 'list', '--all', '--name']);
+    t.equal(res.code, 0, `${h.name}: ssh + virsh list: ${res.stderr}`);
+    t.same(res.stdout.split('\n').filter(Boolean).sort(), want, `${h.name} has win01..win05`);
+    const env = await run(['ssh', ...labSshArgs(h.name), 'printf', '%s', '"$XDG_RUNTIME_DIR"']);
+    t.equal(env.stdout, h.runtimeDir, `${h.name}: sshd hands the session its own runtime dir`);
+  }
+  const lines = sshdLogLines().slice(mark);
+  const conns = sshdConnectionsPerHost(lines);
+  const cmds = sshdCommandsPerUser(lines);
+  for (const h of labHosts()) {
+    t.equal(conns.get(h.address), 2, `sshd log: 2 connections on ${h.address}`);
+    t.equal(cmds.get(h.user), 2, `sshd log: 2 commands for ${h.user}`);
+  }
+});
+
+t.test('a host key that is not in known_hosts is refused by OpenSSH', async (t) => {
+  const args = labSshArgs(1).map((a) => (a.startsWith('UserKnownHostsFile=') ? 'UserKnownHostsFile=/dev/null' : a));
+  const res = await run(['ssh', ...args, 'true']);
+  t.not(res.code, 0);
+  t.match(res.stderr, /Host key verification failed/);
+});
+
+t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139 NICs', async (t) => {
+  const models = new Set<string>();
+  let cdroms = 0;
+  for (const h of labHosts()) {
+    for (const g of labGuestNames()) {
+      const s = shape(await guestXml(h.name, g));
+      t.equal(s.type, 'qemu', `${h.name}/${g}: TCG`);
+      t.match(s.machine, /^pc(-i440fx-[\d.]+)?$/, `${h.name}/${g}: machine pc`);
+      const disk = s.disks.filter((d) => d.device === 'disk');
+      t.same(disk, [{ device: 'disk', bus: 'ide', dev: 'hda' }], `${h.name}/${g}: one IDE disk hda`);
+      cdroms += s.disks.filter((d) => d.device === 'cdrom' && d.bus === 'ide').length;
+      t.ok(s.nics.length >= 1, `${h.name}/${g}: has a NIC`);
+      for (const m of s.nics) {
+        t.ok(m === 'e1000' || m === 'rtl8139', `${h.name}/${g}: NIC model ${m}`);
+        models.add(m);
+      }
+    }
+  }
+  t.same([...models].sort(), ['e1000', 'rtl8139'], 'both NIC models occur');
+  t.equal(cdroms, 2 * HOSTS, 'win02 and win04 have an empty IDE CD-ROM');
+});
+
+t.test('reset restores a changed guest, stops a running one and removes a stranger', async (t) => {
+  t.teardown(await lockLab());
+  const original = originalGuestXml(1, 'win01');
+  const changed = original.replace(/<model type='(e1000|rtl8139)'\/>/g, "<model type='virtio'/>");
+  t.not(changed, original);
+  let res = await virshAs(1, ['define', '/dev/stdin'], changed);
+  t.equal(res.code, 0, res.stderr);
+  t.same(shape(await guestXml(1, 'win01')).nics, ['virtio'], 'changed on the host');
+
+  res = await virshAs(2, ['start', 'win02']);
+  t.equal(res.code, 0, res.stderr);
+
+  const stranger = originalGuestXml(3, 'win03')
+    .replace(/<name>win03<\/name>/, '<name>stranger</name>')
+    .replace(/<uuid>[^<]*<\/uuid>/, '')
+    .replace(/<mac address='[^']*'\/>/g, '');
+  res = await virshAs(3, ['define', '/dev/stdin'], stranger);
+  t.equal(res.code, 0, res.stderr);
+  t.ok((await guestNames(3)).includes('stranger'));
+
+  const t0 = performance.now();
+  await resetLab();
+  t.comment(`resetLab() took ${Math.round(performance.now() - t0)} ms`);
+
+  t.equal(await guestXml(1, 'win01'), original, 'win01 is its original XML again, byte for byte');
+  t.equal((await virshAs(2, ['domstate', 'win02'])).stdout.trim(), 'shut off', 'win02 stopped');
+  t.same(await guestNames(3), labGuestNames(), 'the stranger is gone');
+  for (const h of labHosts()) {
+    t.same(await guestNames(h.name), labGuestNames(), `${h.name}: win01..win05 after reset`);
+    res = await virshAs(h.name, ['list', '--name']);
+    t.equal(res.stdout.trim(), '', `${h.name}: nothing running after reset`);
+  }
+});
+
+t.test('a second lab-up is fast and changes nothing', async (t) => {
+  const before = await guestXml(4, 'win05');
+  const t0 = performance.now();
+  const res = await run(['bash', new URL('../../lab/lab-up.sh', import.meta.url).pathname], {
+    env: { ...process.env, LAB_HOSTS: String(HOSTS), LAB_GUESTS: String(GUESTS) },
+  });
+  t.equal(res.code, 0, res.stderr);
+  t.comment(`lab-up when already up: ${Math.round(performance.now() - t0)} ms`);
+  t.match(res.stdout, /4 hosts .* port 2222/);
+  t.equal(await guestXml(4, 'win05'), before);
+});

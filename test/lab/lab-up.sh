@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Bring the virtplay lab up (idempotent; fast when it is already up). See test/lab/README.md.
+#
+#   lab-up.sh [--reset]        env: LAB_HOSTS (default 4), LAB_GUESTS (default 5 per host)
+#
+# As root: installs the missing Debian packages of packages.txt, creates lab hosts 1..N (user
+# vplab<i>, runtime dir /run/vplab/<i>, session libvirtd, address 127.0.1.<i>) behind one OpenSSH
+# server on port 2222, defines the Windows-era guests win01.. in each host's session libvirt, writes
+# .lab/inventory.yml and checks every host over SSH. As an ordinary user: defines the guests in the
+# caller's own session libvirt (examples/inventory/local.yml).
+# --reset: stops and undefines every lab guest and defines the originals again.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lab-common.sh"
+export PATH=$LAB_PATH:$PATH LC_ALL=C.UTF-8
+
+t0=$(lab_now)
+reset=0
+for arg in "$@"; do
+  case $arg in
+    --reset) reset=1 ;;
+    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) lab_die "unknown argument: $arg (usage: lab-up.sh [--reset])" ;;
+  esac
+done
+trap 'echo "lab: ERROR: lab-up failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+mkdir -p "$LAB"
+exec 9>"$LAB/lock"
+flock 9 # one lab-up at a time (pretest and test files may call it together)
+
+# --reset acts on the lab as it is; an explicit LAB_HOSTS/LAB_GUESTS wins.
+if ((reset)); then
+  hosts=${LAB_HOSTS:-$(lab_state_get hosts 4)}
+  guests=${LAB_GUESTS:-$(lab_state_get guests 5)}
+else
+  hosts=${LAB_HOSTS:-4}
+  guests=${LAB_GUESTS:-5}
+fi
+[[ $hosts =~ ^[0-9]+$ ]] && ((hosts >= 1 && hosts <= 254)) || lab_die "LAB_HOSTS must be 1..254, not '$hosts'"
+[[ $guests =~ ^[0-9]+$ ]] && ((guests >= 1 && guests <= 99)) || lab_die "LAB_GUESTS must be 1..99, not '$guests'"
+hosts=$((10#$hosts)) guests=$((10#$guests))
+mapfile -t specs < <(lab_guest_specs "$guests")
+names=("${specs[@]%%:*}")
+
+# --- packages -------------------------------------------------------------------------------
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_SRC/packages.txt" | awk '{print $1}')
+installed=" $({ dpkg-query -W -f='${db:Status-Abbrev}${Package} \n' "${packages[@]}" 2>/dev/null || true; } |
+  awk '/^ii/{print $2}' | tr '\n' ' ') "
+missing=()
+for p in "${packages[@]}"; do [[ $installed == *" $p "* ]] || missing+=("$p"); done
+if ((${#missing[@]})); then
+  ((EUID == 0)) || lab_die "missing Debian packages: ${missing[*]} (run 'npm run lab:up' once as root, or: sudo apt-get install --no-install-recommends ${missing[*]})"
+  echo "lab: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || lab_die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    lab_die "apt-get install failed for: ${missing[*]}"
+fi
+
+write_if_changed() { # FILE CONTENT -> 0 when it changed
+  if [[ -f $1 && "$(<"$1")" == "$2" ]]; then return 1; fi
+  printf '%s\n' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"
+}
+
+yq() { local s=${1//\'/\'\'}; printf "'%s'" "$s"; } # YAML single-quoted scalar
+
+summary() { # MODE
+  local dt
+  dt=$(awk -v a="$t0" -v b="$(lab_now)" 'BEGIN{printf "%.2f", b-a}')
+  echo "lab: $1 in ${dt}s; inventory $LAB/inventory.yml"
+}
+
+# --- as an ordinary user: the caller's own session libvirt ----------------------------------
+if ((EUID != 0)); then
+  mkdir -p "$LAB/hosts/local"
+  mode=up
+  ((reset)) && mode=reset
+  if ((reset)) && [[ ! -f $LAB/hosts/local/guests/${names[-1]}.xml ]]; then
+    bash "$LAB_SRC/host-batch.sh" up "$LAB/hosts/local/guests" "$LAB/hosts/local/disks" own "${specs[@]}" ||
+      lab_die "could not define the lab guests in your session libvirt (qemu:///session)"
+  fi
+  bash "$LAB_SRC/host-batch.sh" "$mode" "$LAB/hosts/local/guests" "$LAB/hosts/local/disks" own "${specs[@]}" ||
+    lab_die "lab $mode failed in your session libvirt (qemu:///session)"
+  write_if_changed "$LAB/inventory.yml" "# Written by test/lab/lab-up.sh (not root): this user's own session libvirt.
+local:
+  hosts:
+    localhost:
+      ansible_connection: local
+      libvirt_uri: qemu:///session" || true
+  write_if_changed "$LAB_STATE" "mode=local
+hosts=1
+guests=$guests
+maxhosts=1
+port=" || true
+  echo "lab: local session libvirt (not root: no lab users, no sshd), $guests guests (${names[0]}..${names[-1]})"
+  summary "$mode"
+  exit 0
+fi
+
+# --- as root: users, keys, sshd --------------------------------------------------------------
+maxhosts=$(lab_state_get maxhosts 0)
+((maxhosts >= hosts)) || maxhosts=$hosts # sshd keeps serving hosts of an earlier, bigger lab
+mkdir -p /run/sshd /run/vplab "$LAB/hosts"
+chmod 0755 /run/vplab
+
+[[ -f $LAB/id_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C virtplay-lab-client -f "$LAB/id_ed25519"
+[[ -f $LAB/ssh_host_ed25519_key ]] || ssh-keygen -q -t ed25519 -N '' -C virtplay-lab-host -f "$LAB/ssh_host_ed25519_key"
+client_pub=$(<"$LAB/id_ed25519.pub")
+host_pub=$(<"$LAB/ssh_host_ed25519_key.pub")
+host_pub=${host_pub% *} # "ssh-ed25519 AAAA..." without the comment
+
+for ((i = 1; i <= maxhosts; i++)); do
+  user=$(lab_user "$i")
+  if ! pw=$(getent passwd "$user"); then
+    useradd -m -s /bin/bash -c "virtplay lab host $i" "$user" || lab_die "useradd $user failed"
+    pw=$(getent passwd "$user")
+  fi
+  IFS=: read -r _ _ uid gid _ home _ <<<"$pw"
+  # useradd leaves the password locked ('!'), which sshd refuses even for keys; '*' = no password.
+  [[ $(getent shadow "$user" | cut -d: -f2) == '*' ]] || usermod -p '*' "$user"
+  rt=$(lab_runtime_dir "$i")
+  [[ -d $rt && $(stat -c %u:%a "$rt") == "$uid:700" ]] || install -d -o "$uid" -g "$gid" -m 0700 "$rt"
+  if [[ ! -f $home/.ssh/authorized_keys || "$(<"$home/.ssh/authorized_keys")" != "$client_pub" ]]; then
+    install -d -o "$uid" -g "$gid" -m 0700 "$home/.ssh"
+    printf '%s\n' "$client_pub" >"$home/.ssh/authorized_keys"
+    chown "$uid:$gid" "$home/.ssh/authorized_keys"
+    chmod 0600 "$home/.ssh/authorized_keys"
+  fi
+done
+
+conf="# Written by test/lab/lab-up.sh: the virtplay lab's own sshd (not the system's).
+# host key: $host_pub
+Port $LAB_PORT
+$(for ((i = 1; i <= maxhosts; i++)); do echo "ListenAddress $(lab_addr "$i")"; done)
+HostKey \"$LAB/ssh_host_ed25519_key\"
+PidFile \"$LAB_SSHD_PID\"
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AuthorizedKeysFile .ssh/authorized_keys
+AllowUsers$(for ((i = 1; i <= maxhosts; i++)); do printf ' %s' "$(lab_user "$i")"; done)
+MaxSessions 10
+MaxStartups 100:30:200
+LoginGraceTime 30
+LogLevel VERBOSE
+PrintMotd no
+UseDNS no
+Subsystem sftp internal-sftp
+$(for ((i = 1; i <= maxhosts; i++)); do printf 'Match User %s\n    SetEnv XDG_RUNTIME_DIR=%s\n' "$(lab_user "$i")" "$(lab_runtime_dir "$i")"; done)"
+
+# A lab that was not up before this run gets checked over SSH even by --reset.
+fresh=0
+[[ $(lab_state_get mode '') == root && $(lab_state_get hosts 0) == "$hosts" ]] || fresh=1
+sshd_pid=$(lab_sshd_pid)
+if write_if_changed "$LAB_SSHD_CONF" "$conf" || [[ -z $sshd_pid ]]; then
+  fresh=1
+  lab_stop_sshd
+  /usr/sbin/sshd -t -f "$LAB_SSHD_CONF" || lab_die "sshd rejects $LAB_SSHD_CONF"
+  /usr/sbin/sshd -f "$LAB_SSHD_CONF" -E "$LAB_SSHD_LOG" || lab_die "sshd did not start (see $LAB_SSHD_LOG)"
+  for ((n = 0; n < 50; n++)); do
+    sshd_pid=$(lab_sshd_pid)
+    [[ -n $sshd_pid ]] && break
+    sleep 0.1
+  done
+  [[ -n $sshd_pid ]] || lab_die "sshd is not running (last log lines: $(tail -n 3 "$LAB_SSHD_LOG" 2>/dev/null))"
+fi
+
+write_if_changed "$LAB/known_hosts" "$(for ((i = 1; i <= maxhosts; i++)); do
+  echo "[$(lab_addr "$i")]:$LAB_PORT $host_pub"
+done)" || true
+
+write_if_changed "$LAB/inventory.yml" "# Written by test/lab/lab-up.sh for LAB_HOSTS=$hosts: the real lab (see examples/inventory/lab.yml).
+lab:
+  hosts:
+$(for ((i = 1; i <= hosts; i++)); do
+  printf '    lab%s:\n      ansible_host: %s\n      ansible_user: %s\n' "$i" "$(lab_addr "$i")" "$(lab_user "$i")"
+done)
+  vars:
+    ansible_port: $LAB_PORT
+    ansible_ssh_private_key_file: $(yq "$LAB/id_ed25519")
+    virtplay_known_hosts_file: $(yq "$LAB/known_hosts")
+    libvirt_uri: qemu:///session" || true
+
+# --- guests ----------------------------------------------------------------------------------
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ssh_opts=(-F /dev/null -i "$LAB/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes
+  -o UserKnownHostsFile="$LAB/known_hosts" -o GlobalKnownHostsFile=/dev/null
+  -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -p "$LAB_PORT")
+
+# Lists host I's guests: over the lab's own sshd as that host's user (VIA=ssh), or (VIA=local)
+# with virsh run as that user here. 0 = the host answers and has exactly the wanted lab guests,
+# and their originals are recorded.
+check_host() { # I VIA
+  local i=$1 n have
+  if [[ $2 == ssh ]]; then
+    ssh "${ssh_opts[@]}" "$(lab_user "$i")@$(lab_addr "$i")" virsh -c qemu:///session list --all --name \
+      >"$tmp/list.$i" 2>"$tmp/err.$i" || return 1
+  else
+    runuser -u "$(lab_user "$i")" -- env -i HOME="$(lab_home "$(lab_user "$i")")" PATH="$LAB_PATH" \
+      XDG_RUNTIME_DIR="$(lab_runtime_dir "$i")" virsh -c qemu:///session list --all --name \
+      >"$tmp/list.$i" 2>"$tmp/err.$i" || return 1
+  fi
+  have=" $(tr '\n' ' ' <"$tmp/list.$i") "
+  for n in "${names[@]}"; do
+    [[ $have == *" $n "* && -f $LAB/hosts/$i/guests/$n.xml ]] || return 1
+  done
+  for n in $have; do
+    [[ $n =~ ^win[0-9]+$ ]] || continue
+    [[ " ${names[*]} " == *" $n "* ]] || return 1
+  done
+}
+
+# Runs host-batch.sh for host I with MODE, keeping .lab/hosts/<i>/guests and the user's copy
+# (~/.vplab/guests, where that user can read them) in step.
+batch_host() { # I MODE
+  local i=$1 mode=$2 user home dir files
+  user=$(lab_user "$i")
+  home=$(lab_home "$user")
+  dir=$LAB/hosts/$i/guests
+  mkdir -p "$dir"
+  install -d -o "$user" -g "$user" -m 0755 "$home/.vplab" "$home/.vplab/guests"
+  files=("$dir"/*.xml)
+  [[ -e ${files[0]} ]] && install -o "$user" -g "$user" -m 0644 "${files[@]}" "$home/.vplab/guests/"
+  lab_batch_as "$i" "$mode" "${specs[@]}"
+  if [[ $mode == up ]]; then
+    rm -f "$dir"/*.xml
+    files=("$home/.vplab/guests"/*.xml)
+    [[ -e ${files[0]} ]] && cp "${files[@]}" "$dir/"
+  fi
+  return 0
+}
+
+parallel_hosts() { # FUNCTION ARGS... over hosts 1..hosts; prints the failed host numbers
+  local i pids=()
+  for ((i = 1; i <= hosts; i++)); do
+    ("$@" "$i" >"$tmp/out.$i" 2>&1) &
+    pids[i]=$!
+  done
+  for ((i = 1; i <= hosts; i++)); do wait "${pids[i]}" || echo "$i"; done
+}
+
+host_reset() { # I
+  local n
+  for n in "${names[@]}"; do
+    [[ -f $LAB/hosts/$1/guests/$n.xml ]] || { batch_host "$1" up; break; }
+  done
+  batch_host "$1" reset
+  ((fresh == 0)) || check_host "$1" ssh || { echo "over ssh: $(cat "$tmp/err.$1")"; return 1; }
+}
+
+host_up() { # I
+  # A lab that was up already: its sshd still runs with the same config, so one host proves the
+  # SSH path and the others are checked locally (cheaper with 20 hosts on 2 cores). A new lab:
+  # every host over SSH.
+  local via=local
+  ((fresh == 0 && $1 != 1)) || via=ssh
+  check_host "$1" "$via" && return 0
+  batch_host "$1" up
+  check_host "$1" ssh || { echo "over ssh: $(cat "$tmp/err.$1")"; return 1; }
+}
+
+if ((reset)); then
+  action=reset
+  mapfile -t failed < <(parallel_hosts host_reset)
+else
+  action=up
+  mapfile -t failed < <(parallel_hosts host_up)
+fi
+if ((${#failed[@]})); then
+  for i in "${failed[@]}"; do
+    echo "lab: host $i ($(lab_user "$i")@$(lab_addr "$i"):$LAB_PORT) did not come up:" >&2
+    sed 's/^/  /' "$tmp/out.$i" >&2
+  done
+  lab_die "${#failed[@]} of $hosts lab hosts failed ($action)"
+fi
+
+write_if_changed "$LAB_STATE" "mode=root
+hosts=$hosts
+guests=$guests
+maxhosts=$maxhosts
+port=$LAB_PORT" || true
+
+echo "lab: $hosts hosts (lab1..lab$hosts = vplab<i>@127.0.1.<i>, sshd pid $sshd_pid on port $LAB_PORT)," \
+  "$guests guests each (${names[0]}..${names[-1]}), $((hosts * guests)) in all"
+summary "$action"
