@@ -44,8 +44,11 @@ export interface Sshd {
   log(): string;
   /** Number of successful logins (publickey) logged so far. */
   logins(): number;
-  /** SIGKILL the per-connection sshd processes (children of the listener): cuts live connections. */
-  killSessions(): number;
+  /**
+   * Signals the per-connection sshd processes (all descendants of the listener): SIGKILL (the
+   * default) cuts live connections; SIGSTOP freezes them (a server that stopped answering).
+   */
+  killSessions(signal?: NodeJS.Signals): number;
   stop(): Promise<void>;
 }
 
@@ -188,7 +191,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     makeClientKey,
     log,
     logins: () => (logText.match(/Accepted publickey for /g) ?? []).length,
-    killSessions: () => killChildren(child),
+    killSessions: (signal: NodeJS.Signals = 'SIGKILL') => killChildren(child, signal),
     stop: async () => {
       process.removeListener('exit', onExit);
       killChildren(child);
@@ -202,8 +205,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   };
 }
 
-/** SIGKILLs every descendant of the listener (privsep monitor, user child, the commands). */
-function killChildren(child: ChildProcess): number {
+/** Signals (SIGKILL by default) every descendant of the listener (privsep monitor, user child, the commands). */
+function killChildren(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): number {
       const pids: number[] = [];
       const queue = child.pid ? [child.pid] : [];
       while (queue.length) {
@@ -214,7 +217,7 @@ function killChildren(child: ChildProcess): number {
       }
       for (const pid of pids) {
         try {
-          process.kill(pid, 'SIGKILL');
+          process.kill(pid, signal);
         } catch {
           // already gone
         }

@@ -132,6 +132,21 @@ t.test('a connection dropped while idle is reopened once by the next exec', asyn
   t.equal(c.stats.reconnects, 1);
 });
 
+t.test('a server that stops answering is detected by keepalives', async (t) => {
+  const c = await openSsh({ ...base, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+  t.teardown(async () => {
+    sshd.killSessions(); // SIGKILL works on stopped processes, and takes the command with them
+    await c.close();
+  });
+  const running = c.exec('sleep 60');
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(sshd.killSessions('SIGSTOP') > 0, 'froze the session');
+  const start = Date.now();
+  await t.rejects(running, { message: /connection lost while running a command \(127\.0\.0\.1:\d+ stopped answering keepalives\)/ });
+  const took = Date.now() - start;
+  t.ok(took < 3000, `detected after ${took} ms`);
+});
+
 t.test('command timeout: rejects fast, kills the remote command, the connection goes on', async (t) => {
   const c = await openSsh({ ...base, commandTimeoutMs: 500 });
   t.teardown(() => c.close());
