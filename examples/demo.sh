@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 [ -f dist/engine/cli.js ] || npm run --silent build
 bash test/lab/lab-up.sh --reset
 if [ "$(id -u)" = 0 ]; then inv=examples/inventory/lab.yml; else inv=examples/inventory/local.yml; fi
-playbook=${1:-playbooks/virtio-demo.yml}
+playbook=${1:-playbooks/linux-virtio.yml}
 echo "== virtplay $playbook -i $inv --diff   (first run: converts the guests)"
 node dist/engine/cli.js "$playbook" -i "$inv" --diff -v
 echo

@@ -4,5 +4,12 @@ import { assert } from './builtin/assert.js';
 import { debug } from './builtin/debug.js';
 import { fail } from './builtin/fail.js';
 import { setFact } from './builtin/set-fact.js';
+import { bootDisk } from './libvirt/boot-disk.js';
+import { cdrom } from './libvirt/cdrom.js';
+import { domainState } from './libvirt/domain-state.js';
+import { virtioDisk } from './libvirt/virtio-disk.js';
+import { virtioNic } from './libvirt/virtio-nic.js';
+import { guestIoBench } from './measure/guest-io-bench.js';
+import { ioBenchTable } from './measure/io-bench-table.js';
 
-export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail];
+export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, guestIoBench, ioBenchTable];

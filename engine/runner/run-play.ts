@@ -58,7 +58,7 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
   await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const vars = taskVars(h, play.vars, env.extraVars);
+        const vars = taskVars(h, play.vars, env.extraVars, task.vars ?? {});
         const r = await runTaskOnHost(task, h, vars, {
           module,
           check: env.check,

@@ -52,7 +52,8 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
         ? plans.flatMap((p) =>
             p.newXml === undefined
               ? []
-              : [{ before: p.guest.inactiveXml, after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+              : // Both sides through the same serializer: the diff shows changes, not quote styles.
+                [{ before: Domain.parse(p.guest.inactiveXml).toXml(), after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
           )
         : [];
 

@@ -1,0 +1,56 @@
+/**
+ * boot_disk: declare the disk the guest boots from, by target (vda) or source path. The guest
+ * keeps its way of saying it: per-device `<boot order>` (the disk gets order 1, the others keep
+ * their relative order behind it) or `<os><boot dev>` ('hd' first, the disk first among disks,
+ * since libvirt gives the 'hd' boot index to the first disk). Never both: libvirt refuses that.
+ */
+import { TaskError } from '../../engine/errors.js';
+import type { Domain, Disk } from './domain/index.js';
+import { editModule, type EditArgs } from './edit-module.js';
+import { diskLabel, matchesDisk } from './select-disks.js';
+
+interface Args extends EditArgs {
+  /** Target name (vda) or source path (glob allowed) of the disk to boot from. */
+  disk: string;
+  /** Fail (instead of reporting 'not found') when a guest has no such disk. Default true. */
+  required?: boolean;
+}
+
+export const bootDisk = editModule<Args>({
+  name: 'boot_disk',
+  description: 'declare which disk a guest boots from (per-device boot order or <os><boot>, as the guest uses)',
+  plan(dom, args, guest) {
+    const disk = dom.disks().find((d) => d.device === 'disk' && matchesDisk(d, args.disk));
+    if (!disk) {
+      if (args.required === false) return [];
+      const have = dom.disks().filter((d) => d.device === 'disk').map((d) => `${d.target} (${diskLabel(d)})`);
+      throw new TaskError(`has no disk matching ${JSON.stringify(args.disk)} to boot from; its disks: ${have.join(', ') || 'none'}`, guest.name);
+    }
+    return dom.usesDeviceBootOrder() ? byDeviceOrder(dom, disk) : byOsBoot(dom, disk);
+  },
+});
+
+function byDeviceOrder(dom: Domain, disk: Disk): string[] {
+  const ordered = dom.devices().filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
+  if (ordered[0]?.el === disk.el) return [];
+  const rest = ordered.filter((d) => d.el !== disk.el);
+  disk.bootOrder = 1;
+  rest.forEach((d, i) => (d.bootOrder = i + 2));
+  return [`boot order: ${disk.target} (${diskLabel(disk)}) first, ${rest.length} other boot device(s) after it`];
+}
+
+function byOsBoot(dom: Domain, disk: Disk): string[] {
+  const changes: string[] = [];
+  const boot = dom.osBoot;
+  if (boot[0] !== 'hd') {
+    dom.osBoot = ['hd', ...boot.filter((b) => b !== 'hd')];
+    changes.push(`<os><boot>: ${boot.join(',') || '(default)'} -> ${dom.osBoot.join(',')}`);
+  }
+  const firstDisk = dom.disks().find((d) => d.device === 'disk');
+  if (firstDisk && firstDisk.el !== disk.el) {
+    disk.el.remove();
+    firstDisk.el.parent!.insertBefore(disk.el, firstDisk.el);
+    changes.push(`disk ${disk.target} (${diskLabel(disk)}) moved before ${firstDisk.target}: libvirt boots the first disk`);
+  }
+  return changes;
+}

@@ -1,0 +1,51 @@
+/**
+ * cdrom: a CD-ROM drive with the given ISO (the virtio-win driver ISO), an empty drive, or no such
+ * drive. A drive is added where the guest has none, on a bus its machine supports (IDE on pc,
+ * SATA on q35). The drive is the one named by `drive` (target), else the one holding the ISO,
+ * else the first CD-ROM drive.
+ */
+import { TaskError } from '../../engine/errors.js';
+import type { Disk, Domain } from './domain/index.js';
+import { editModule, type EditArgs } from './edit-module.js';
+
+interface Args extends EditArgs {
+  /** present: the ISO is in a drive; ejected: the drive is empty; absent: no such drive. */
+  state?: 'present' | 'ejected' | 'absent';
+  iso?: string;
+  drive?: string;
+  bus?: 'ide' | 'sata' | 'scsi' | 'usb';
+}
+
+function pickDrive(dom: Domain, args: Args): Disk | undefined {
+  const drives = dom.disks().filter((d) => d.isCdrom);
+  if (args.drive !== undefined) return drives.find((d) => d.target === args.drive);
+  return drives.find((d) => args.iso !== undefined && d.sourcePath === args.iso) ?? drives[0];
+}
+
+export const cdrom = editModule<Args>({
+  name: 'cdrom',
+  description: 'attach, change or eject an ISO on a CD-ROM drive (adding the drive where needed)',
+  plan(dom, args, guest) {
+    const state = args.state ?? 'present';
+    const drive = pickDrive(dom, args);
+    if (state === 'present') {
+      if (args.iso === undefined) throw new TaskError("state 'present' needs an iso", guest.name);
+      if (!drive) {
+        const d = dom.addCdrom({ file: args.iso, ...(args.bus ? { bus: args.bus } : {}), ...(args.drive ? { target: args.drive } : {}) });
+        return [`CD-ROM drive ${d.target} (${d.bus}) added with ${args.iso}`];
+      }
+      const before = drive.sourcePath;
+      return dom.insertMedium(drive, args.iso) ? [`CD-ROM ${drive.target}: ${before ?? '(empty)'} -> ${args.iso}`] : [];
+    }
+    if (!drive) return [];
+    if (state === 'ejected') {
+      if (args.iso !== undefined && drive.sourcePath !== args.iso) return [];
+      const before = drive.sourcePath;
+      return dom.eject(drive) ? [`CD-ROM ${drive.target}: ejected ${before}`] : [];
+    }
+    // absent: with an iso, only the drive holding it goes; without, the named (or first) drive.
+    if (args.iso !== undefined && drive.sourcePath !== args.iso) return [];
+    dom.removeDisk(drive);
+    return [`CD-ROM drive ${drive.target} removed`];
+  },
+});
