@@ -132,6 +132,16 @@ if (missing.length > 0) {
     });
   }
 
+  t.test('virtplay metadata survives define and dumpxml --inactive', async (t) => {
+    const dom = Domain.parse(definedXml('pc-ide-e1000-win2k8r2'));
+    dom.setMetadataAttrs({ phase: 2, dummy: '/var/lib/virtplay/dummy ü.qcow2' });
+    const rt = defineRoundTrip(dom.toXml(), dom.uuid);
+    t.ok(rt.ok, rt.error);
+    const back = Domain.parse(rt.readback);
+    t.same(back.getMetadataAttrs(), { phase: '2', dummy: '/var/lib/virtplay/dummy ü.qcow2' });
+    t.same(semanticDiff(dom, back), [], 'and the whole domain compares equal');
+  });
+
   t.test('summary: virt-xml --edit --disk bus=virtio vs virtplay', async (t) => {
     t.comment(
       [
