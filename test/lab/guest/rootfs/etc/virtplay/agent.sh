@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs Debian's qemu-guest-agent on the virtio-serial port named org.qemu.guest_agent.0.
+# Without udev there is no /dev/virtio-ports/ link: the name is read from sysfs.
+. /etc/virtplay/lib.sh
+port=
+for i in $(seq 1 50); do
+  for p in /sys/class/virtio-ports/*; do
+    [ -f "$p/name" ] && [ "$(cat "$p/name")" = org.qemu.guest_agent.0 ] && port=${p##*/} && break 2
+  done
+  sleep 0.1
+done
+if [ -z "$port" ]; then
+  [ -f /run/virtplay/agent-missing ] || say "agent=none"
+  touch /run/virtplay/agent-missing
+  exec sleep 2147483647
+fi
+echo "/dev/$port" >/run/virtplay/agent-port
+mkdir -p /run/qemu-ga
+exec /usr/sbin/qemu-ga -m virtio-serial -p "/dev/$port" -t /run/qemu-ga -l /var/log/qemu-ga.log
