@@ -4,6 +4,7 @@ import { assert } from './builtin/assert.js';
 import { debug } from './builtin/debug.js';
 import { fail } from './builtin/fail.js';
 import { setFact } from './builtin/set-fact.js';
+import { virtioBootstrap } from './bootstrap/virtio-bootstrap.js';
 import { bootDisk } from './libvirt/boot-disk.js';
 import { cdrom } from './libvirt/cdrom.js';
 import { domainState } from './libvirt/domain-state.js';
@@ -12,4 +13,4 @@ import { virtioNic } from './libvirt/virtio-nic.js';
 import { guestIoBench } from './measure/guest-io-bench.js';
 import { ioBenchTable } from './measure/io-bench-table.js';
 
-export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, guestIoBench, ioBenchTable];
+export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, virtioBootstrap, guestIoBench, ioBenchTable];

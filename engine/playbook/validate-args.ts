@@ -8,11 +8,12 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, InternalError } from '../errors.js';
 import type { SourcePos } from '../errors.js';
 import { isTemplate, singleExpression } from '../template/render.js';
-import { ajv } from './ajv.js';
+import { ajv, ajvCoerce } from './ajv.js';
 import { describeError, pointerPath, simplifyErrors } from './schema-messages.js';
 import type { DescribedError } from './schema-messages.js';
 
 const compiledBySchema = new WeakMap<object, ValidateFunction>();
+const coercingBySchema = new WeakMap<object, ValidateFunction>();
 const schemaByModule = new Map<string, object>();
 
 /** Make modules' schemas known (loadPlaybook does this with its moduleSchemas). */
@@ -20,17 +21,18 @@ export function registerModuleSchemas(schemas: ReadonlyMap<string, object>): voi
   for (const [name, schema] of schemas) schemaByModule.set(name, schema);
 }
 
-function validator(module: string): ValidateFunction {
+function validator(module: string, coerce = false): ValidateFunction {
   const schema = schemaByModule.get(module);
   if (!schema) throw new InternalError(`no argument schema registered for module ${module}`);
-  let v = compiledBySchema.get(schema);
+  const cache = coerce ? coercingBySchema : compiledBySchema;
+  let v = cache.get(schema);
   if (!v) {
     try {
-      v = ajv.compile(schema);
+      v = (coerce ? ajvCoerce : ajv).compile(schema);
     } catch (err) {
       throw new InternalError(`the argument schema of module ${module} does not compile: ${(err as Error).message}`);
     }
-    compiledBySchema.set(schema, v);
+    cache.set(schema, v);
   }
   return v;
 }
@@ -66,7 +68,8 @@ function scopeFor(module: string) {
 
 /** The problems with args, described; `loose` for arguments that are not templated yet. */
 export function checkArgs(module: string, args: unknown, loose: boolean): DescribedError[] {
-  const v = validator(module);
+  // Templated (final) arguments are converted to the schema's scalar types, as Ansible does.
+  const v = validator(module, !loose);
   if (v(args)) return [];
   let errors = simplifyErrors(v.errors ?? []);
   if (loose) errors = dropTemplateErrors(errors, args);

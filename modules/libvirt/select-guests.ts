@@ -4,7 +4,7 @@ import { globMatch, isGlob } from '../../engine/glob.js';
 import type { GuestFacts, LibvirtFacts } from './facts.js';
 
 export interface GuestSelector {
-  /** Guest names or globs; a string is one pattern. Default: every guest of the host. */
+  /** Guest names or globs; a string is one pattern. Default: every guest; an empty list: none. */
   guests?: string | string[];
   /** Guest names or globs to leave alone. */
   exclude?: string | string[];
@@ -24,6 +24,6 @@ export function selectGuests(facts: LibvirtFacts, sel: GuestSelector): GuestFact
     );
   }
   return [...facts.guests.values()].filter(
-    (g) => (want.length === 0 || want.some((p) => globMatch(p, g.name))) && !exclude.some((p) => globMatch(p, g.name)),
+    (g) => (sel.guests === undefined || want.some((p) => globMatch(p, g.name))) && !exclude.some((p) => globMatch(p, g.name)),
   );
 }

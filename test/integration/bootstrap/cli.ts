@@ -1,0 +1,35 @@
+/** Running the built CLI against the lab from the bootstrap tests. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { labDir, run, type RunResult } from '../../lab/lab.js';
+
+export const REPO = join(import.meta.dirname, '..', '..', '..');
+export const CLI = join(REPO, 'dist', 'engine', 'cli.js');
+export const LAB_INVENTORY = join(REPO, 'examples', 'inventory', 'lab.yml');
+export const PLAYBOOK = join(REPO, 'playbooks', 'windows-virtio.yml');
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
+}
+
+export function bootstrapArgs(host: string, guest: string, iso: string, extra: string[] = []): string[] {
+  return [CLI, PLAYBOOK, '-i', LAB_INVENTORY, '--limit', host, '-e', `guests=${guest}`, '-e', `virtio_win_iso=${iso}`, '-e', 'agent_timeout=180', '-e', 'shutdown_timeout=90', '--run-dir', join(labDir(), 'runs'), ...extra];
+}
+
+export function virtplay(args: string[], timeoutMs = 10 * 60_000): Promise<RunResult> {
+  return run(['node', ...args], { timeoutMs });
+}
+
+export function spawnVirtplay(args: string[]): ChildProcess {
+  return spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The --json document of a run (throws with the output when it is not JSON). */
+export function json(r: RunResult): { stats: Record<string, Record<string, number>>; plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[] } {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
+  }
+}
