@@ -9,7 +9,19 @@ import { TaskError } from '../../engine/errors.js';
 import type { TaskContext } from '../../engine/module.js';
 import { agentCall, guestExec } from '../libvirt/agent.js';
 import type { GuestRef } from '../libvirt/power.js';
-import { driverFolder, isWindows, pnputilExec, unboundAdvice, virtioBlkDriver, type DeviceInfo, type OsInfo } from './windows-drivers.js';
+import {
+  driverFolder,
+  isWindows,
+  parsePnpProblem,
+  pnpProblemExec,
+  pnputilExec,
+  PROBLEM_UNSIGNED,
+  unboundAdvice,
+  virtioBlkDriver,
+  type DeviceInfo,
+  type DriverFolder,
+  type OsInfo,
+} from './windows-drivers.js';
 
 /** The stand-in ISO's convention: mount the CD, run linux/install.sh or linux/check.sh. */
 const mountCd = "grep -qs ' /media/cdrom ' /proc/mounts || { mkdir -p /media/cdrom; mount -t iso9660 -o ro /dev/sr0 /media/cdrom; }";
@@ -47,10 +59,27 @@ async function installWindows(ctx: TaskContext, uri: string, g: GuestRef, os: Os
   if (![0, 3010, 259].includes(n.exitcode)) ctx.warn(`${g.name}: NetKVM driver install returned exit ${n.exitcode}; install it from the ISO by hand if the NIC stays without a driver`);
   for (let i = 0; i < 15; i++) {
     const bound = virtioBlkDriver(await devices());
-    if (bound) return `installed viostor\\${f.version}\\${f.arch}: ${bound['driver-name']} bound to the virtio disk`;
+    if (bound) {
+      await assertLoaded(ctx, uri, g, f, o);
+      return `installed viostor\\${f.version}\\${f.arch}: ${bound['driver-name']} bound to the virtio disk`;
+    }
     await sleep(2000);
   }
   throw new TaskError(unboundAdvice(f, o.iso), g.name);
+}
+
+/**
+ * guest-get-devices lists a device once a driver is associated, even one Windows then refuses to
+ * load (unsigned, Code 52). Where PowerShell's Get-PnpDevice exists (Windows 8 / 2012 and later),
+ * ask for the device's problem code too.
+ */
+async function assertLoaded(ctx: TaskContext, uri: string, g: GuestRef, f: DriverFolder, o: InstallOptions): Promise<void> {
+  if (['2k8', '2k8R2', 'w7'].includes(f.version)) return;
+  const req = pnpProblemExec();
+  const r = await guestExec(ctx, uri, g, req.path, req.arg, { timeoutMs: o.timeoutMs });
+  const problem = r.exitcode === 0 ? parsePnpProblem(r.stdout) : undefined;
+  if (problem === PROBLEM_UNSIGNED) throw new TaskError(unboundAdvice(f, o.iso), g.name);
+  if (problem) throw new TaskError(`the virtio disk has a driver but Windows reports device problem code ${problem}; the boot disk was not moved`, g.name);
 }
 
 async function installByCommand(ctx: TaskContext, uri: string, g: GuestRef, os: OsInfo, o: InstallOptions): Promise<string> {

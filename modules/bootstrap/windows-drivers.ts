@@ -97,7 +97,12 @@ export function pnputilExec(f: DriverFolder, driver: 'viostor' | 'NetKVM' = 'vio
   };
 }
 
-/** guest-get-devices' reply (GuestDeviceInfo list), Windows agent only. */
+/**
+ * guest-get-devices' reply (GuestDeviceInfo list), Windows agent only. qga lists a PCI device of
+ * vendor 1af4/1b36 only when Windows has a driver for it (it skips devices without a driver
+ * version or date), so "listed" means "has a driver". It does not say whether the driver LOADED:
+ * an unsigned driver on 64-bit Windows is listed with problem code 52; see pnpProblemExec.
+ */
 export interface DeviceInfo {
   'driver-name'?: string;
   'driver-version'?: string;
@@ -141,4 +146,27 @@ export function manualInstallSteps(iso: string, folder: string | undefined): str
     `Better: install the QEMU guest agent from the same ISO (guest-agent\\qemu-ga-x86_64.msi) so virtplay can do this itself. ` +
     `Then run the playbook again: the bootstrap continues from here. Until then the boot disk stays where it is.`
   );
+}
+
+/**
+ * guest-exec request asking Windows (8 and later: Get-PnpDevice) for the status and problem code
+ * of the virtio block device; prints lines "Status Problem InstanceId".
+ */
+export function pnpProblemExec(): { path: string; arg: string[] } {
+  const script =
+    "Get-PnpDevice -PresentOnly | Where-Object { $_.InstanceId -match '^PCI\\\\VEN_1AF4&DEV_(1001|1042)' } | " +
+    "ForEach-Object { '{0} {1} {2}' -f $_.Status, [int]$_.Problem, $_.InstanceId }";
+  return { path: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', arg: ['-NoProfile', '-NonInteractive', '-Command', script] };
+}
+
+/** CM_PROB_UNSIGNED_DRIVER: Windows cannot verify the digital signature of the driver (Code 52). */
+export const PROBLEM_UNSIGNED = 52;
+
+/** From pnpProblemExec's output: the virtio block device's problem code (0: none), if it is listed. */
+export function parsePnpProblem(stdout: string): number | undefined {
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^(\w+)\s+(\d+)\s+PCI\\/i.exec(line.trim());
+    if (m) return m[1] === 'OK' ? 0 : Number(m[2]);
+  }
+  return undefined;
 }

@@ -1,0 +1,99 @@
+/**
+ * The bootstrap survives being killed: a run is killed (SIGKILL) as soon as the guest's phase in
+ * <metadata> moves to attach, then installed, then switched; each following run resumes, and the
+ * last one leaves the guest booting from vda with nothing left behind. A guest without an agent
+ * stops in the waiting state with the operator's steps and its boot disk untouched.
+ */
+import t from 'tap';
+import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureLab, guestXml, virshAs, withLabLock } from '../../lab/lab.js';
+import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { assertBuilt, bootstrapArgs, json, spawnVirtplay, virtplay } from './cli.js';
+
+const HOST = 'lab4';
+const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
+
+async function phase(guest: string): Promise<string | undefined> {
+  const r = await virshAs(HOST, ['dumpxml', '--inactive', guest]);
+  return r.code === 0 ? Domain.parse(r.stdout).getMetadataAttrs(NS)?.phase : undefined;
+}
+
+/** Start a run and SIGKILL it the moment the guest's phase becomes `at`. */
+async function runKilledAt(args: string[], guest: string, at: string): Promise<boolean> {
+  const child = spawnVirtplay(args);
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  let killed = false;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    if ((await phase(guest)) === at) {
+      child.kill('SIGKILL');
+      killed = true;
+      break;
+    }
+    await sleep(150);
+  }
+  await exited;
+  return killed;
+}
+
+t.test('killed at every phase boundary, the bootstrap resumes and converges', async (t) => {
+  assertBuilt();
+  await ensureLab();
+  await buildStandin();
+  await withLabLock(async () => {
+    const s = await defineStandin(HOST, 'vpresume', { marker: 'survives-kills' });
+    t.teardown(() => removeStandin(s));
+    const args = bootstrapArgs(HOST, s.name, s.iso);
+    for (const at of ['attach', 'installed', 'switched']) {
+      t.ok(await runKilledAt(args, s.name, at), `run killed right after the phase became '${at}'`);
+      const dom = Domain.parse(await guestXml(HOST, s.name));
+      const boot = dom.disks().find((d) => d.sourcePath === s.disk);
+      if (at !== 'switched') t.equal(boot?.bus, 'ide', `boot disk still on IDE at '${at}' (driver not known before 'installed' ends)`);
+      t.ok(readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')).length <= 1, 'never more than one dummy image');
+    }
+    const last = await virtplay([...args, '--json']);
+    t.equal(last.code, 0, last.stderr.slice(-2000));
+    t.equal(await phase(s.name), 'done');
+    const dom = Domain.parse(await guestXml(HOST, s.name));
+    const disks = dom.disks().filter((d) => d.device === 'disk');
+    t.same(disks.map((d) => `${d.bus}:${d.target}:${d.sourcePath}`), [`virtio:vda:${s.disk}`], 'one disk: the boot disk, virtio vda');
+    t.same(readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')), [], 'no dummy image left');
+    const bootLine = serialLines(s).filter((l) => l.includes('boot-disk=')).pop() ?? '';
+    t.match(bootLine, /boot-disk=vda marker=survives-kills/, 'the guest boots from vda with its data');
+    t.notOk(serialLines(s).some((l) => l.includes('NO-BOOT-DISK')), 'never booted from virtio without the driver');
+    const again = await virtplay([...args, '--json']);
+    t.equal(json(again).stats[HOST]?.changed, 0, 'and a further run changes nothing');
+  });
+});
+
+t.test('without a guest agent: the waiting state, its instructions, the boot disk untouched', async (t) => {
+  assertBuilt();
+  await ensureLab();
+  await buildStandin();
+  await withLabLock(async () => {
+    const s = await defineStandin(HOST, 'vpnoagent', { agent: false });
+    t.teardown(() => removeStandin(s));
+    const args = bootstrapArgs(HOST, s.name, s.iso);
+    const first = await virtplay([...args, '--json']);
+    t.equal(first.code, 0, 'waiting is not a failure');
+    const doc = json(first);
+    const results = doc.plays[0]!.tasks.map((x) => x.hosts[HOST]);
+    const boot = results.find((r) => Array.isArray(r?.guests) && (r.guests as { waiting?: boolean }[]).some((g) => g.waiting));
+    t.ok(boot, 'the bootstrap reports the guest as waiting');
+    const msg = String((boot!.guests as { msg?: string }[])[0]?.msg);
+    t.match(msg, /waiting for the virtio storage driver/);
+    t.match(msg, /no QEMU guest agent channel/);
+    t.match(msg, /Device Manager/);
+    t.match(msg, /viostor\\2k8R2\\amd64/, 'names the folder for its Windows version (libosinfo win2k8r2)');
+    t.match(msg, /run the playbook again/);
+    const dom = Domain.parse(await guestXml(HOST, s.name));
+    t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.bus, 'ide', 'boot disk untouched');
+    t.equal(await phase(s.name), 'attach');
+    const second = await virtplay([...args, '--json']);
+    t.equal(json(second).stats[HOST]?.changed, 0, 'a second run waits again without changing anything');
+    t.equal(readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')).length, 1, 'one dummy image, not a second');
+  });
+});
