@@ -4,11 +4,12 @@
  * in one remote command (XML on stdin) that reads each back, verify the read-back, and restore
  * the backup of any guest whose define failed verification (one more command, only then).
  */
+import { createHash } from 'node:crypto';
 import { TaskError } from '../../engine/errors.js';
 import type { TaskContext } from '../../engine/module.js';
 import { backupGuestXml } from './backup.js';
 import type { GuestFacts } from './facts.js';
-import { defineBatchCommand, MARK, splitMarked } from './virsh.js';
+import { defineBatchCommand, LOCK_BUSY, MARK, splitMarked } from './virsh.js';
 
 export interface DefineItem {
   guest: GuestFacts;
@@ -24,6 +25,8 @@ export interface DefineOutcome {
   xml: string;
   error?: string;
   restored?: boolean;
+  /** Not applied: the definition on the host is no longer the one the plan was made from. */
+  stale?: boolean;
   backupFile: string;
 }
 
@@ -32,11 +35,15 @@ export async function defineGuests(ctx: TaskContext, uri: string, items: DefineI
   const backups = await Promise.all(
     items.map((it) => backupGuestXml(ctx.runDir, ctx.host, it.guest.name, it.guest.uuid, it.guest.inactiveXml)),
   );
-  const r = await runDefineBatch(ctx, uri, items.map((it) => ({ uuid: it.guest.uuid, xml: it.newXml })));
+  // Each define is conditional on the guest still having the definition the plan was made from.
+  const r = await runDefineBatch(ctx, uri, items.map((it) => ({ uuid: it.guest.uuid, xml: it.newXml, planned: it.guest.inactiveXml })));
   const outcomes: DefineOutcome[] = items.map((it, i) => {
     const readBack = r.readBack[i] ?? '';
     const defineError = r.errors[i];
     const base = { guest: it.guest.name, backupFile: backups[i] ?? '' };
+    if (r.stale.has(i)) {
+      return { ...base, ok: false, stale: true, xml: it.guest.inactiveXml, error: 'its definition changed since virtplay read it (another run or a person); nothing applied: run again to plan on the new definition' };
+    }
     if (defineError) return { ...base, ok: false, xml: readBack || it.guest.inactiveXml, error: `virsh define refused the new XML: ${defineError}` };
     if (readBack === '') return { ...base, ok: false, xml: it.guest.inactiveXml, error: `could not read the definition back: ${r.stderr || 'no output'}` };
     const problems = it.verify(readBack);
@@ -44,7 +51,7 @@ export async function defineGuests(ctx: TaskContext, uri: string, items: DefineI
     return { ...base, ok: true, xml: readBack };
   });
   // A guest that was defined but failed verification gets its backup back.
-  const restore = outcomes.flatMap((o, i) => (!o.ok && !r.errors[i] && r.readBack[i] ? [i] : []));
+  const restore = outcomes.flatMap((o, i) => (!o.ok && !o.stale && !r.errors[i] && r.readBack[i] ? [i] : []));
   if (restore.length > 0) {
     const back = await runDefineBatch(ctx, uri, restore.map((i) => ({ uuid: items[i]!.guest.uuid, xml: items[i]!.guest.inactiveXml })));
     restore.forEach((i, j) => {
@@ -62,20 +69,31 @@ export async function defineGuests(ctx: TaskContext, uri: string, items: DefineI
 }
 
 interface BatchResult {
+  stale: Set<number>;
   readBack: string[];
   errors: (string | undefined)[];
   stderr: string;
 }
 
-async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: string; xml: string }[]): Promise<BatchResult> {
+async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: string; xml: string; planned?: string }[]): Promise<BatchResult> {
   const bufs = docs.map((d) => Buffer.from(d.xml, 'utf8'));
-  const cmd = defineBatchCommand(uri, docs.map((d, i) => ({ uuid: d.uuid, bytes: bufs[i]!.length })));
+  const cmd = defineBatchCommand(
+    uri,
+    docs.map((d, i) => ({
+      uuid: d.uuid,
+      bytes: bufs[i]!.length,
+      // virsh dumpxml prints the document and one newline; facts keep it trimmed.
+      ...(d.planned !== undefined ? { sha256: createHash('sha256').update(`${d.planned}\n`).digest('hex') } : {}),
+    })),
+  );
   ctx.log(`virsh define of ${docs.length} guest(s) in one command`, 2);
   const r = await ctx.conn.exec(cmd, { stdin: Buffer.concat(bufs) });
+  if (r.code === LOCK_BUSY) throw new TaskError(r.stderr.trim());
   if (!r.stdout.includes(`${MARK}-end`)) {
     throw new TaskError(`the define command did not complete (exit ${r.code}): ${r.stderr.trim() || 'no output'}`);
   }
-  return { readBack: splitReadBack(r.stdout, docs.length), errors: defineErrors(r.stderr, docs.length), stderr: r.stderr.trim() };
+  const stale = new Set(splitMarked(r.stdout).flatMap((sec) => (sec.kind === 'stale' && sec.arg !== undefined ? [Number(sec.arg)] : [])));
+  return { stale, readBack: splitReadBack(r.stdout, docs.length), errors: defineErrors(r.stderr, docs.length), stderr: r.stderr.trim() };
 }
 
 function splitReadBack(stdout: string, n: number): string[] {

@@ -37,19 +37,41 @@ export function gatherFactsCommand(uri: string): string {
   ].join('\n');
 }
 
+/** Exit status of a batch that could not take the host's virtplay lock in time (EX_TEMPFAIL). */
+export const LOCK_BUSY = 75;
+
 /**
  * Define several guests in one remote command. The XML documents arrive concatenated on stdin;
- * `head -c` splits them into a private temporary folder, one virsh process defines them all and
- * reads each back. Output: per guest a marker line then the read-back inactive XML; virsh's
- * errors name the file (`.../N.xml`), which maps them back to the guest.
+ * `head -c` splits them into a private temporary folder. Under the host's virtplay lock (flock on
+ * a per-user file: two runs never apply at the same time), each guest whose current definition
+ * still hashes to what the plan was made from (`sha256`, of `virsh dumpxml --inactive
+ * --security-info` output) is defined; one that changed since it was read is left alone and
+ * reported stale (no lost update). One virsh process defines them all and reads each back.
+ * Output: per guest a marker line then the read-back XML, or a stale marker; virsh's errors name
+ * the file (`N.xml`), which maps them back to the guest.
  */
-export function defineBatchCommand(uri: string, items: { uuid: string; bytes: number }[]): string {
-  const lines = ['umask 077', 't=$(mktemp -d) || exit 1', `trap 'rm -rf "$t"' EXIT`, 'cd "$t" || exit 1'];
-  items.forEach((it, i) => lines.push(`head -c ${Math.trunc(it.bytes)} > ${i}.xml`));
-  const parts = items.map(
-    (it, i) => `define --validate ${i}.xml; echo ${MARK}-readback ${i}; dumpxml --inactive --security-info ${checkUuid(it.uuid)}`,
-  );
-  lines.push(`${virsh(uri)} "${parts.join('; ')}; echo ${MARK}-end"`);
+export function defineBatchCommand(uri: string, items: { uuid: string; bytes: number; sha256?: string }[], lockWaitSec = 120): string {
+  const v = virsh(uri);
+  const lines = [
+    'umask 077',
+    't=$(mktemp -d) || exit 1',
+    `trap 'rm -rf "$t"' EXIT`,
+    'cd "$t" || exit 1',
+    ...items.map((it, i) => `head -c ${Math.trunc(it.bytes)} > ${i}.xml`),
+    'lock="${XDG_RUNTIME_DIR:-/tmp}/virtplay-$(id -u).lock"',
+    `if command -v flock >/dev/null 2>&1; then exec 9>>"$lock" && flock -w ${Math.trunc(lockWaitSec)} 9 || { echo "another virtplay run has held $lock for over ${Math.trunc(lockWaitSec)} s" >&2; exit ${LOCK_BUSY}; }; fi`,
+    'c=""',
+  ];
+  items.forEach((it, i) => {
+    const uuid = checkUuid(it.uuid);
+    const step = `c="$c define --validate ${i}.xml; echo ${MARK}-readback ${i}; dumpxml --inactive --security-info ${uuid};"`;
+    if (it.sha256 === undefined) lines.push(step);
+    else {
+      if (!/^[0-9a-f]{64}$/.test(it.sha256)) throw new Error('sha256 must be 64 hex digits');
+      lines.push(`if [ "$(${v} dumpxml --inactive --security-info ${uuid} | sha256sum | cut -c1-64)" = ${it.sha256} ]; then ${step}; else echo "${MARK}-stale ${i}"; fi`);
+    }
+  });
+  lines.push(`if [ -n "$c" ]; then ${v} "$c echo ${MARK}-end"; else echo "${MARK}-end"; fi`);
   return lines.join('\n');
 }
 
