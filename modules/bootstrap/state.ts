@@ -1,8 +1,8 @@
 /**
  * The bootstrap's memory of a guest, kept in the domain XML's <metadata> under virtplay's
  * namespace (no local state file: any control machine can resume):
- *   attach    - the dummy virtio disk and the driver ISO are in the definition; the dummy image
- *               (named with a random token, so it can never be someone else's file) may not exist yet
+ *   attach    - the dummy image exists (named with a random token, so it can never be someone
+ *               else's file) and it and the driver ISO are in the definition
  *   installed - the guest's virtio storage driver is known to be installed and bound
  *   switched  - the boot disk is on virtio (vda), the dummy disk is out of the definition
  *   done      - the guest booted from vda; nothing left to do

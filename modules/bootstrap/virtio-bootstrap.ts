@@ -2,7 +2,8 @@
  * virtio_bootstrap: the seed article's dummy-disk procedure as a resumable state machine per guest
  * (phases in <metadata>, see state.ts). A Windows guest cannot install its virtio storage driver
  * before a virtio disk exists, and must not boot from virtio before the driver is in; so:
- *   attach  : dummy image (qemu-img, never over an existing file) on virtio + driver ISO, boot
+ *   attach  : dummy image (qemu-img, never over an existing file; made before the definition
+ *             names it, so a failure leaves the guest as it was) on virtio + driver ISO, boot
  *   install : through the guest agent, install the driver and confirm it is bound
  *             (no agent: stop in a waiting state that says what the operator must do)
  *   switch  : graceful shutdown, dummy out, boot disk to virtio vda, delete only our dummy image
@@ -122,8 +123,9 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, g: GuestFacts, args
     r.phase = state.phase;
     switch (state.phase) {
       case 'attach': {
-        await define(attachStep(dom, state));
+        // The image first: if it cannot be made (disk full, permissions), the definition is untouched.
         await ensureDummyImage(ctx, state, args, g.name, r);
+        await define(attachStep(dom, state));
         if (!(await running())) {
           if (args.start_guest === false) return wait(r, `start the guest so that it finds the dummy virtio disk, then run again. ${manual(dom, state)}`);
           await startGuest(ctx, uri, ref);
@@ -187,7 +189,8 @@ function newState(bootFile: string | undefined, args: Args, guest: string): Boot
 
 async function ensureDummyImage(ctx: TaskContext, s: BootstrapState, args: Args, guest: string, r: BootstrapReport): Promise<void> {
   const res = await ctx.conn.exec(createImageCommand(s.dummy, (args.dummy_size_mb ?? 64) * 1024 * 1024));
-  if (res.code === 17) return; // exists: ours (its name carries the token recorded before it was made)
+  // Exists: ours. Its name carries a fresh random token, or the one the definition recorded after we made it.
+  if (res.code === 17) return;
   if (res.code !== 0) throw new TaskError(`could not create the dummy image ${s.dummy}: ${res.stderr.trim() || `exit ${res.code}`}`, guest);
   r.changes.push(`dummy image ${s.dummy} created (${args.dummy_size_mb ?? 64} MiB)`);
 }
