@@ -1,6 +1,7 @@
 /** Libvirt facts of one host: every guest's inactive (and, when running, live) XML, in one command. */
 import { TaskError } from '../../engine/errors.js';
 import type { FactSource } from '../../engine/module.js';
+import { retryRead } from '../../engine/retry.js';
 import { gatherFactsCommand, MARK, splitMarked } from './virsh.js';
 
 export interface GuestFacts {
@@ -28,7 +29,8 @@ export const libvirtFacts: FactSource<LibvirtFacts> = {
   id: 'libvirt',
   async gather({ vars, conn }) {
     const uri = libvirtUri(vars);
-    const r = await conn.exec(gatherFactsCommand(uri));
+    // Read-only, so safe to repeat when an established connection dropped.
+    const r = await retryRead(() => conn.exec(gatherFactsCommand(uri)));
     if (r.code !== 0 || !r.stdout.includes(`${MARK}-end`)) throw factsError(uri, r.code, r.stderr);
     return parseFacts(uri, r.stdout);
   },

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskError } from '../../engine/errors.js';
+import { retryRead } from '../../engine/retry.js';
 import type { TaskContext } from '../../engine/module.js';
 import { destroyCommand, domstateCommand, shutdownCommand, startCommand } from './virsh.js';
 
@@ -14,7 +15,7 @@ export interface GuestRef {
 }
 
 export async function domState(ctx: TaskContext, uri: string, g: GuestRef): Promise<string> {
-  const r = await ctx.conn.exec(domstateCommand(uri, g.uuid));
+  const r = await retryRead(() => ctx.conn.exec(domstateCommand(uri, g.uuid)));
   if (r.code !== 0) throw new TaskError(`cannot read the state: ${r.stderr.trim()}`, g.name);
   return r.stdout.trim();
 }
