@@ -6,17 +6,18 @@
  */
 import { TaskError } from '../../engine/errors.js';
 import type { Domain, Disk } from './domain/index.js';
-import { editModule, type EditArgs } from './edit-module.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { diskLabel, matchesDisk } from './select-disks.js';
 
-interface Args extends EditArgs {
+export interface BootDiskArgs extends EditArgs {
   /** Target name (vda) or source path (glob allowed) of the disk to boot from. */
   disk: string;
   /** Fail (instead of reporting 'not found') when a guest has no such disk. Default true. */
   required?: boolean;
 }
 
-export const bootDisk = editModule<Args>({
+/** The pure part (planning on the parsed inactive XML), exported for tests. */
+export const bootDiskSpec: EditSpec<BootDiskArgs> = {
   name: 'boot_disk',
   description: 'declare which disk a guest boots from (per-device boot order or <os><boot>, as the guest uses)',
   plan(dom, args, guest) {
@@ -28,7 +29,9 @@ export const bootDisk = editModule<Args>({
     }
     return dom.usesDeviceBootOrder() ? byDeviceOrder(dom, disk) : byOsBoot(dom, disk);
   },
-});
+};
+
+export const bootDisk = editModule(bootDiskSpec);
 
 function byDeviceOrder(dom: Domain, disk: Disk): string[] {
   const ordered = dom.devices().filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);

@@ -6,9 +6,9 @@
  */
 import { TaskError } from '../../engine/errors.js';
 import type { Disk, Domain } from './domain/index.js';
-import { editModule, type EditArgs } from './edit-module.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 
-interface Args extends EditArgs {
+export interface CdromArgs extends EditArgs {
   /** present: the ISO is in a drive; ejected: the drive is empty; absent: no such drive. */
   state?: 'present' | 'ejected' | 'absent';
   iso?: string;
@@ -16,18 +16,24 @@ interface Args extends EditArgs {
   bus?: 'ide' | 'sata' | 'scsi' | 'usb';
 }
 
-function pickDrive(dom: Domain, args: Args): Disk | undefined {
+function pickDrive(dom: Domain, args: CdromArgs, guest: string): Disk | undefined {
   const drives = dom.disks().filter((d) => d.isCdrom);
-  if (args.drive !== undefined) return drives.find((d) => d.target === args.drive);
+  if (args.drive !== undefined) {
+    // A target some other device holds: adding a drive there would give two devices one name.
+    const other = dom.disks().find((d) => d.target === args.drive && !d.isCdrom);
+    if (other) throw new TaskError(`${args.drive} is a ${other.device} (${other.sourcePath ?? 'no source'}), not a CD-ROM drive: name another drive`, guest);
+    return drives.find((d) => d.target === args.drive);
+  }
   return drives.find((d) => args.iso !== undefined && d.sourcePath === args.iso) ?? drives[0];
 }
 
-export const cdrom = editModule<Args>({
+/** The pure part (planning on the parsed inactive XML), exported for tests. */
+export const cdromSpec: EditSpec<CdromArgs> = {
   name: 'cdrom',
   description: 'attach, change or eject an ISO on a CD-ROM drive (adding the drive where needed)',
   plan(dom, args, guest) {
     const state = args.state ?? 'present';
-    const drive = pickDrive(dom, args);
+    const drive = pickDrive(dom, args, guest.name);
     if (state === 'present') {
       if (args.iso === undefined) throw new TaskError("state 'present' needs an iso", guest.name);
       if (!drive) {
@@ -48,4 +54,6 @@ export const cdrom = editModule<Args>({
     dom.removeDisk(drive);
     return [`CD-ROM drive ${drive.target} removed`];
   },
-});
+};
+
+export const cdrom = editModule(cdromSpec);

@@ -58,6 +58,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
         : [];
 
       if (!ctx.check) await applyPlans(ctx, facts, spec, args, plans, reports);
+      else predictPlans(ctx, facts, plans);
       // Pending: a running guest whose definition (now) says something its live config does not.
       plans.forEach((p, i) => {
         const r = reports[i]!;
@@ -123,6 +124,18 @@ async function applyPlans<A extends EditArgs>(
       r.msg = o.error;
     }
   });
+  ctx.setFacts(libvirtFacts, facts);
+}
+
+/**
+ * Check mode: the following tasks of this run plan on the definitions this task would have
+ * made (nothing is written anywhere but the run's fact cache), so a playbook of dependent tasks
+ * (virtio_disk, then boot_disk from vda) shows under --check exactly what a real run does.
+ */
+function predictPlans(ctx: TaskContext, facts: LibvirtFacts, plans: GuestPlan[]): void {
+  const predicted = plans.filter((p) => p.newXml !== undefined);
+  if (predicted.length === 0) return;
+  for (const p of predicted) facts.guests.set(p.guest.name, { ...p.guest, inactiveXml: p.newXml! });
   ctx.setFacts(libvirtFacts, facts);
 }
 

@@ -3,16 +3,17 @@
  * (first free, the boot disk first so it becomes vda), no stale drive address, boot order kept,
  * IDE/SATA/SCSI controllers no device uses anymore removed. CD-ROMs are never moved.
  */
-import { editModule, type EditArgs } from './edit-module.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { changeBus, removeUnusedControllers } from './domain/index.js';
 import { diskLabel, selectDisks, type DiskSelector } from './select-disks.js';
 
-interface Args extends EditArgs {
+export interface VirtioDiskArgs extends EditArgs {
   disks?: DiskSelector;
   remove_unused_controllers?: boolean;
 }
 
-export const virtioDisk = editModule<Args>({
+/** The pure part (planning on the parsed inactive XML), exported for tests. */
+export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
   name: 'virtio_disk',
   description: 'move guest disks to the virtio bus (targets vdX, boot disk vda, stale addresses and controllers removed)',
   plan(dom, args) {
@@ -26,4 +27,6 @@ export const virtioDisk = editModule<Args>({
     }
     return changes;
   },
-});
+};
+
+export const virtioDisk = editModule(virtioDiskSpec);

@@ -1,12 +1,13 @@
 /** virtio_nic: the NIC model of the selected guests' interfaces becomes virtio; MACs stay. */
-import { editModule, type EditArgs } from './edit-module.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 
-interface Args extends EditArgs {
+export interface VirtioNicArgs extends EditArgs {
   macs?: string[];
   model?: 'virtio';
 }
 
-export const virtioNic = editModule<Args>({
+/** The pure part (planning on the parsed inactive XML), exported for tests. */
+export const virtioNicSpec: EditSpec<VirtioNicArgs> = {
   name: 'virtio_nic',
   description: "make the guests' network interfaces virtio (MAC addresses kept)",
   plan(dom, args) {
@@ -21,4 +22,6 @@ export const virtioNic = editModule<Args>({
     }
     return changes;
   },
-});
+};
+
+export const virtioNic = editModule(virtioNicSpec);

@@ -1,0 +1,83 @@
+/**
+ * Running the virtplay CLI (from source, through tsx) against the lab, and reading its --json
+ * document: per task, host and guest, the change lines and the diffs.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '../../lab/lab.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const LAB_INVENTORY = join(ROOT, 'examples/inventory/lab.yml');
+export const LINUX_VIRTIO = join(ROOT, 'playbooks/linux-virtio.yml');
+export const FIXTURES = join(ROOT, 'test/fixtures/modules');
+
+export function virtplay(args: string[]): Promise<RunResult> {
+  return run([process.execPath, '--import=tsx', join(ROOT, 'engine/cli.ts'), ...args], { timeoutMs: 300_000 });
+}
+
+export interface GuestOut {
+  guest: string;
+  changed: boolean;
+  changes: string[];
+  pending?: boolean;
+  restarted?: boolean;
+  failed?: boolean;
+  msg?: string;
+}
+
+export interface DiffOut {
+  before: string;
+  after: string;
+  before_header?: string;
+  after_header?: string;
+}
+
+export interface HostOut {
+  changed: boolean;
+  failed?: boolean;
+  msg?: string;
+  guests?: GuestOut[];
+  diff?: DiffOut[];
+}
+
+export interface RunJson {
+  plays: { tasks: { task: { name: string; module: string }; hosts: Record<string, HostOut> }[] }[];
+  stats: Record<string, { ok: number; changed: number; failures: number; unreachable: number }>;
+}
+
+export function parseJson(r: RunResult): RunJson {
+  try {
+    return JSON.parse(r.stdout) as RunJson;
+  } catch {
+    throw new Error(`virtplay --json printed no JSON (exit ${r.code}): ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 2000)}`);
+  }
+}
+
+/** "task|host|guest" -> change lines, for every guest report in the run. */
+export function changeLines(doc: RunJson): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const play of doc.plays) {
+    for (const task of play.tasks) {
+      for (const [host, res] of Object.entries(task.hosts)) {
+        for (const g of res.guests ?? []) out.set(`${task.task.name}|${host}|${g.guest}`, g.changes);
+      }
+    }
+  }
+  return out;
+}
+
+/** "host|guest" -> the planned XML of the LAST diff naming that guest (what the run would leave). */
+export function lastPlannedXml(doc: RunJson): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const play of doc.plays) {
+    for (const task of play.tasks) {
+      for (const res of Object.values(task.hosts)) {
+        for (const d of res.diff ?? []) {
+          const m = /^(\S+): (.+) \(planned\)$/.exec(d.after_header ?? '');
+          if (m) out.set(`${m[1]}|${m[2]}`, d.after);
+        }
+      }
+    }
+  }
+  return out;
+}
