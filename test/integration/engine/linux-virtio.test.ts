@@ -1,0 +1,215 @@
+/**
+ * playbooks/linux-virtio.yml through the built CLI against the real lab: the first run makes every
+ * NIC virtio, every non-CD-ROM disk virtio with the boot disk vda, and leaves the CD-ROMs alone; the
+ * re-run changes nothing with one remote command per host (wall time, connections and commands are
+ * reported with t.comment for the closing note). Also: handlers and register/when, `-e @file`,
+ * `--tags`, `--list-hosts`, `--list-tasks`, `--syntax-check` on the real playbooks.
+ */
+import t, { type Test } from 'tap';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ensureLab, labGuestNames, labHosts, lockLab, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
+} from '../../lab/lab.js';
+import {
+  FIXTURES, LAB_INVENTORY, PLAYBOOKS, cdromBlocks, changedGuests, cleanupCli, disksOf, guestOf, heldConnections, nicsOf,
+  osBootOf, ownSshdLines, requireBuild, startTrap, snapshotLab, sshdMark, sshdSince, taskResult, virtplay, virtplay as virtplayRaw, virtplayJson, type CliRun, type LabSnapshot,
+} from './virtplay-cli.js';
+import type { JsonDocument } from '../../../engine/report/json.js';
+
+const PLAYBOOK = join(PLAYBOOKS, 'linux-virtio.yml');
+const NIC_TASK = 'NIC model virtio';
+const DISK_TASK = 'disks on the virtio bus (boot disk becomes vda)';
+const BOOT_TASK = 'boot from vda';
+
+let tmp: string;
+
+t.before(async () => {
+  requireBuild();
+  await ensureLab({ hosts: 4, guests: 5 });
+  const waited = performance.now();
+  const release = await lockLab();
+  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
+  tmp = mkdtempSync(join(tmpdir(), 'virtplay-linux-it-'));
+  t.teardown(() => {
+    release();
+    cleanupCli();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+interface Measured {
+  run: CliRun & { doc: JsonDocument };
+  sshdConnections: Map<string, number>;
+  sshdCommands: Map<string, number>;
+}
+
+async function measuredRun(t: Test, args: string[]): Promise<Measured> {
+  const mark = sshdMark();
+  const run = await virtplayJson(args);
+  const { own, others } = ownSshdLines(sshdSince(mark), run);
+  if (others > 0) t.comment(`${others} other connection(s) reached the lab sshd meanwhile (other tests)`);
+  const held = heldConnections(run);
+  for (const h of labHosts()) t.equal(held.get(h.address), 1, `${h.name}: the process held one connection to ${h.address}`);
+  return { run, sshdConnections: sshdConnectionsPerHost(own), sshdCommands: sshdCommandsPerUser(own) };
+}
+
+function figures(label: string, m: Measured): string {
+  const perHost = labHosts().map((h) => {
+    const tr = m.run.doc.virtplay.transport[h.name];
+    return `${h.name} json ${tr?.connections}conn/${tr?.commands}cmd sshd ${m.sshdConnections.get(h.address) ?? 0}conn/${m.sshdCommands.get(h.user) ?? 0}cmd`;
+  });
+  return `${label}: wall ${Math.round(m.run.ms)} ms (engine ${m.run.doc.virtplay.duration_ms} ms); ${perHost.join('; ')}`;
+}
+
+let original: LabSnapshot;
+let converted: LabSnapshot;
+
+t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-ROMs untouched', async (t) => {
+  await resetLab();
+  original = await snapshotLab();
+  const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY]);
+  t.equal(m.run.code, 0, m.run.stderr);
+  t.comment(figures('linux-virtio.yml first run on the 4x5 lab', m));
+  const guests = labGuestNames();
+  for (const h of labHosts()) {
+    t.same(changedGuests(taskResult(m.run.doc, NIC_TASK, h.name)), guests, `${h.name}: every guest's NIC changed`);
+    t.same(changedGuests(taskResult(m.run.doc, DISK_TASK, h.name)), guests, `${h.name}: every guest's disks changed`);
+    t.equal(m.run.doc.stats[h.name]?.failures, 0);
+    t.equal(m.run.doc.virtplay.transport[h.name]?.connections, 1, `${h.name}: one connection (--json)`);
+    t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: one connection (sshd log)`);
+    t.equal(m.sshdCommands.get(h.user), m.run.doc.virtplay.transport[h.name]?.commands, `${h.name}: sshd log and --json agree on the commands`);
+  }
+  converted = await snapshotLab();
+  for (const h of labHosts()) {
+    for (const g of guests) {
+      const before = guestOf(original, h.name, g);
+      const after = guestOf(converted, h.name, g);
+      const id = `${h.name}/${g}`;
+      t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `${id}: every NIC virtio`);
+      t.same(nicsOf(after).map((n) => n.mac), nicsOf(before).map((n) => n.mac), `${id}: MACs kept`);
+      const disks = disksOf(after).filter((d) => d.device !== 'cdrom');
+      t.ok(disks.length > 0 && disks.every((d) => d.bus === 'virtio' && /^vd[a-z]+$/.test(d.dev)), `${id}: every non-CD-ROM disk virtio`);
+      t.same(disks.filter((d) => d.addressType === 'drive'), [], `${id}: no <address type='drive'> on a virtio disk`);
+      const bootBefore = disksOf(before).find((d) => d.device === 'disk');
+      const vda = disks.find((d) => d.dev === 'vda');
+      t.equal(vda?.source, bootBefore?.source, `${id}: the old boot disk (${bootBefore?.bus} ${bootBefore?.dev}) is vda`);
+      const byOrder = disksOf(after).filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
+      if (byOrder.length > 0) t.equal(byOrder[0]?.dev, 'vda', `${id}: boot order 1 is vda`);
+      else {
+        t.equal(osBootOf(after)[0] ?? 'hd', 'hd', `${id}: boots from hd first`);
+        t.equal(disksOf(after).find((d) => d.device === 'disk')?.dev, 'vda', `${id}: vda is the first hard disk`);
+      }
+      t.same(cdromBlocks(after), cdromBlocks(before), `${id}: CD-ROMs untouched (${cdromBlocks(before).length})`);
+    }
+  }
+  t.ok([...original.values()].some((gs) => [...gs.values()].some((x) => cdromBlocks(x).length > 0)), 'the lab has CD-ROMs to leave alone');
+});
+
+t.test('linux-virtio.yml re-run: changed=0, one connection and one remote command per host', async (t) => {
+  const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY]);
+  t.equal(m.run.code, 0, m.run.stderr);
+  t.comment(figures('linux-virtio.yml re-run on the 4x5 lab', m));
+  for (const h of labHosts()) {
+    t.equal(m.run.doc.stats[h.name]?.changed, 0, `${h.name}: changed=0`);
+    for (const task of [NIC_TASK, DISK_TASK, BOOT_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
+    t.same(m.run.doc.virtplay.transport[h.name], { connections: 1, commands: 1, reconnects: 0 }, `${h.name}: 1 connection, 1 command (--json)`);
+    t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: 1 connection (sshd log)`);
+    t.equal(m.sshdCommands.get(h.user), 1, `${h.name}: 1 command (sshd log)`);
+  }
+  const again = await snapshotLab();
+  for (const h of labHosts()) {
+    for (const [g, xml] of converted.get(h.name)!) t.equal(guestOf(again, h.name, g), xml, `${h.name}/${g}: XML byte-identical`);
+  }
+});
+
+t.test('handlers run where virtio_nic changed; register/when branch on the result', async (t) => {
+  const playbook = join(FIXTURES, 'handlers-register.yml');
+  await resetLab();
+  // lab2 first, alone: it changes, its handler runs.
+  const first = await virtplay([playbook, '-i', LAB_INVENTORY, '--limit', 'lab2']);
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stdout, /RUNNING HANDLER \[NIC changed\] \*+\nok: \[lab2\]/);
+  // Then lab1 (changes) with lab2 (already virtio).
+  const res = await virtplayJson([playbook, '-i', LAB_INVENTORY, '--limit', 'lab1:lab2']);
+  t.equal(res.code, 0, res.stderr);
+  const tasks = res.doc.plays[0]!.tasks;
+  t.same(tasks.map((x) => [x.task.name, x.task.handler]), [
+    ['NIC model virtio', false], ['report the converted guests', false], ['report nothing to do', false], ['NIC changed', true],
+  ]);
+  t.equal(taskResult(res.doc, 'NIC model virtio', 'lab1')?.['changed'], true);
+  t.equal(taskResult(res.doc, 'NIC model virtio', 'lab2')?.['changed'], false);
+  t.equal(taskResult(res.doc, 'report the converted guests', 'lab1')?.['msg'], `converted on lab1: ${labGuestNames().join(',')}`, 'the registered result reaches a template');
+  t.equal(taskResult(res.doc, 'report the converted guests', 'lab2')?.['skipped'], true, 'when: nic.changed skips lab2');
+  t.equal(taskResult(res.doc, 'report nothing to do', 'lab1')?.['skipped'], true, 'when: not nic.changed skips lab1');
+  t.equal(taskResult(res.doc, 'report nothing to do', 'lab2')?.['msg'], 'nothing to convert on lab2');
+  t.same(Object.keys(tasks[3]!.hosts), ['lab1'], 'the handler ran on lab1 only');
+  t.equal(taskResult(res.doc, 'NIC changed', 'lab1')?.['msg'], 'handler: lab1 has new NICs');
+  t.same(res.doc.stats['lab1'], { ok: 3, changed: 1, unreachable: 0, failures: 0, skipped: 1, rescued: 0, ignored: 0 });
+  t.same(res.doc.stats['lab2'], { ok: 2, changed: 0, unreachable: 0, failures: 0, skipped: 1, rescued: 0, ignored: 0 });
+});
+
+t.test('-e @file and --tags nic: only the NICs of the named guests change', async (t) => {
+  await resetLab();
+  const vars = join(FIXTURES, 'guests-win01-win03.yml');
+  const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '-e', `@${vars}`, '--tags', 'nic', '--limit', 'lab1']);
+  t.equal(res.code, 0, res.stderr);
+  t.same(res.doc.plays[0]!.tasks.map((x) => x.task.name), [NIC_TASK], '--tags nic: the NIC task alone');
+  t.same(changedGuests(taskResult(res.doc, NIC_TASK, 'lab1')), ['win01', 'win03'], 'the guests named in the vars file');
+  const snap = await snapshotLab();
+  for (const h of labHosts()) {
+    for (const g of labGuestNames()) {
+      const after = guestOf(snap, h.name, g);
+      const before = originalGuestXml(h.name, g);
+      if (h.name === 'lab1' && (g === 'win01' || g === 'win03')) {
+        t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `lab1/${g}: NIC virtio`);
+        t.same(disksOf(after), disksOf(before), `lab1/${g}: disks untouched (--tags nic)`);
+      } else {
+        t.equal(after, before, `${h.name}/${g}: untouched`);
+      }
+    }
+  }
+});
+
+t.test('--list-hosts, --list-tasks, --syntax-check on the real playbooks', async (t) => {
+  // Every lab host's port is pointed at a silent trap: any connection attempt would be counted.
+  const trap = await startTrap();
+  t.teardown(() => trap.close());
+  const virtplay = (args: string[]) => virtplayRaw([...args, '-e', `ansible_port=${trap.port}`]);
+  let res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-hosts']);
+  t.equal(res.code, 0, res.stderr);
+  t.match(res.stdout, /hosts \(4\):\n\s+lab1\n\s+lab2\n\s+lab3\n\s+lab4\n/);
+  res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-hosts', '--limit', 'lab:!lab2']);
+  t.match(res.stdout, /hosts \(3\):\n\s+lab1\n\s+lab3\n\s+lab4\n/);
+
+  res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks']);
+  t.equal(res.code, 0, res.stderr);
+  t.match(res.stdout, /NIC model virtio\tTAGS: \[nic\]\n\s+disks on the virtio bus \(boot disk becomes vda\)\tTAGS: \[disk\]\n\s+boot from vda\tTAGS: \[disk, boot\]/);
+  res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks', '--tags', 'nic']);
+  t.match(res.stdout, /NIC model virtio/);
+  t.notMatch(res.stdout, /^\s+(disks on the virtio bus|boot from vda)\t/m, '--tags nic lists the NIC task alone');
+  res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks', '--skip-tags', 'disk']);
+  t.match(res.stdout, /NIC model virtio/);
+  t.notMatch(res.stdout, /^\s+(disks on the virtio bus|boot from vda)\t/m, '--skip-tags disk leaves the NIC task');
+
+  for (const name of ['virtio-nic.yml', 'linux-virtio.yml']) {
+    res = await virtplay([join(PLAYBOOKS, name), '-i', LAB_INVENTORY, '--syntax-check']);
+    t.equal(res.code, 0, `${name}: ${res.stderr}`);
+    t.match(res.stdout, `playbook: ${join(PLAYBOOKS, name)}`);
+  }
+  // A broken copy: exit 6, the position of the mistake named.
+  const broken = join(tmp, 'broken.yml');
+  writeFileSync(broken, readFileSync(PLAYBOOK, 'utf8').replace('virtio_disk:', 'virtio_disks:'));
+  res = await virtplay([broken, '-i', LAB_INVENTORY, '--syntax-check']);
+  t.equal(res.code, 6, 'invalid playbook: exit 6');
+  const line = readFileSync(broken, 'utf8').split('\n').findIndex((l) => l.includes('virtio_disks:')) + 1;
+  t.match(res.stderr, new RegExp(`^ERROR! ${broken.replace(/[.]/g, '\\.')}:${line}:\\d+: .*virtio_disks`), 'names file:line:col and the unknown module');
+  t.notMatch(res.stderr, /\n\s+at /, 'no stack trace');
+  t.equal(trap.connections(), 0, 'listing and syntax checks connect to no host');
+
+  // The trap does catch a run that connects: the SSH handshake times out on it (exit 4).
+  res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--check', '--limit', 'lab1', '--timeout', '1']);
+  t.equal(res.code, 4, 'a real run against the trap is unreachable');
+  t.equal(trap.connections(), 1, 'and the trap counted its connection');
+});
