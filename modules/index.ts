@@ -7,10 +7,11 @@ import { setFact } from './builtin/set-fact.js';
 import { virtioBootstrap } from './bootstrap/virtio-bootstrap.js';
 import { bootDisk } from './libvirt/boot-disk.js';
 import { cdrom } from './libvirt/cdrom.js';
+import { deviceNamesCheck } from './libvirt/device-names-check.js';
 import { domainState } from './libvirt/domain-state.js';
 import { virtioDisk } from './libvirt/virtio-disk.js';
 import { virtioNic } from './libvirt/virtio-nic.js';
 import { guestIoBench } from './measure/guest-io-bench.js';
 import { ioBenchTable } from './measure/io-bench-table.js';
 
-export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, virtioBootstrap, guestIoBench, ioBenchTable];
+export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, virtioBootstrap, deviceNamesCheck, guestIoBench, ioBenchTable];
