@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { InputError, OptionsError } from '../errors.js';
+import { OptionsError } from '../errors.js';
 import type { Vars } from '../types.js';
+import { parseYaml as parseYamlFile } from '../yaml/parse.js';
 
 export function parseExtraVars(values: readonly string[]): Vars {
   const out: Vars = {};
@@ -21,7 +22,10 @@ function parseOne(v: string): Vars {
     try {
       parsed = parseYaml(s);
     } catch (e) {
-      throw new OptionsError(`-e ${JSON.stringify(v)}: not valid JSON/YAML: ${(e as Error).message.split('\n')[0]}`);
+      const err = e as Error & { linePos?: { line: number; col: number }[] };
+      const first = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      const col = err.linePos?.[0]?.col;
+      throw new OptionsError(`-e ${JSON.stringify(v)}: not valid JSON/YAML${col === undefined ? '' : ` at column ${col}`}: ${first}`);
     }
     return asMapping(parsed, `-e ${JSON.stringify(v)}`);
   }
@@ -35,14 +39,9 @@ function fromFile(file: string): Vars {
   } catch {
     throw new OptionsError(`-e @${file}: cannot read the file (does it exist?)`);
   }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text, { uniqueKeys: true });
-  } catch (e) {
-    const err = e as Error & { linePos?: { line: number; col: number }[] };
-    const p = err.linePos?.[0];
-    throw new InputError(err.message.split('\n')[0] ?? 'invalid YAML', { file, line: p?.line, col: p?.col });
-  }
+  // As a vars file is read everywhere else: YAML 1.1 as PyYAML reads it, syntax errors and
+  // duplicate keys as InputError at file:line:col.
+  const parsed: unknown = parseYamlFile(text, file).doc.toJS();
   return asMapping(parsed ?? {}, file);
 }
 

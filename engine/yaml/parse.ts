@@ -51,6 +51,15 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const err = doc.errors[0];
   if (err) {
     const lp = err.linePos?.[0];
+    // An unclosed quote or flow collection runs to the end of the file (or of the block), where
+    // the yaml package reports it; the user needs where it opens (as PyYAML says "while scanning
+    // a quoted scalar ... line L, column C").
+    const open = unclosedStart(doc, err.code, err.pos[0]);
+    if (open !== undefined) {
+      const at = offsetPos(lineCounter, open.offset);
+      const end = lp ? ` (it runs to line ${lp.line}, column ${lp.col})` : '';
+      throw new InputError(`YAML syntax error: ${shortMessage(err.message)}: the ${open.what} that starts here is never closed${end}`, { file, ...at });
+    }
     throw new InputError(`YAML syntax error: ${shortMessage(err.message)}`, {
       file,
       line: lp?.line,
@@ -59,6 +68,33 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   }
   checkDuplicateKeys(doc, lineCounter, file);
   return { file, doc, lineCounter };
+}
+
+/**
+ * Where the unclosed construct an error at `offset` belongs to opens: a quoted scalar that reaches
+ * the offset (MISSING_CHAR), or the innermost flow collection that reaches it (BAD_INDENT,
+ * MISSING_CHAR: "must ... end with a ]").
+ */
+function unclosedStart(doc: Document.Parsed, code: string, offset: number): { offset: number; what: string } | undefined {
+  if (code !== 'MISSING_CHAR' && code !== 'BAD_INDENT') return undefined;
+  let found: { offset: number; what: string } | undefined;
+  const reaches = (r: readonly number[] | null | undefined): r is readonly number[] => r != null && r[0]! < offset && r[1]! >= offset;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (code === 'MISSING_CHAR' && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && reaches(node.range)) {
+        found = { offset: node.range[0], what: 'quoted string' };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Seq(_key, node) {
+      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset)) found = { offset: node.range[0], what: "flow sequence '['" };
+    },
+    Map(_key, node) {
+      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset)) found = { offset: node.range[0], what: "flow mapping '{'" };
+    },
+  });
+  return found;
 }
 
 /** Duplicate keys are errors (Ansible warns and keeps the last; a silent override is a bug source). */

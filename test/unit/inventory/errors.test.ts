@@ -16,7 +16,7 @@ const cases: Array<[string, string, string]> = [
   ['childvars.yml', 'all:\n  children:\n    web:\n      children:\n        app:\n          vars: 3\n', "6:17: vars of group 'app' must be a mapping of variable names to values, got the number 3"],
   // YAML: syntax, duplicates, ranges, cycles
   ['dup.yml', 'all:\n  hosts:\n    h1:\n    h2:\n    h1:\n', "5:5: duplicate key 'h1' (first defined at line 3, column 5)"],
-  ['syntax.yml', 'all:\n  hosts: {a: 1\n  vars:\n', '3:3: YAML syntax error:'],
+  ['syntax.yml', 'all:\n  hosts: {a: 1\n  vars:\n', '2:10: YAML syntax error:'],
   ['tab.yml', 'all:\n\thosts:\n', '2:1: YAML syntax error:'],
   ['range.yml', 'all:\n  hosts:\n    "web[01:1]":\n', "3:5: host range '[01:1]' must use equal-length begin and end when zero-padded"],
   ['cycle.yml', 'all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n', '5:9: group cycle: a -> b -> a'],

@@ -94,7 +94,7 @@ t.test('a good playbook becomes plays, tasks and handlers', async (t) => {
 
 t.test('each kind of error names file:line:col and what was expected', async (t) => {
   const cases: [string, number, number, string | RegExp][] = [
-    ['bad-yaml.yml', 5, 1, /^YAML syntax error: Missing closing "quote/],
+    ['bad-yaml.yml', 4, 24, /^YAML syntax error: Missing closing "quote: the quoted string that starts here is never closed/],
     ['dup-key.yml', 6, 9, "duplicate key 'msg' (first defined at line 5, column 9)"],
     ['unknown-module.yml', 4, 7, "unknown module 'virtio_nik' (did you mean virtio_nic?); known modules: virtio_nic, attach_iso, debug_msg"],
     ['two-modules.yml', 5, 7, "task 'two' has more than one module ('virtio_nic' and 'attach_iso'); a task runs exactly one module"],
