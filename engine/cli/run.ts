@@ -64,7 +64,7 @@ export async function run(o: CliOptions): Promise<number> {
   }
 
   const tty = Boolean(process.stdout.isTTY) && !o.json;
-  const reporter = createReporter({
+  const reporter = await createReporter({
     json: o.json,
     tty,
     verbosity: o.verbosity,

@@ -8,7 +8,6 @@ import type { Vars } from '../types.js';
 import { openLocal } from './local.js';
 import { defaultSshConfigPath, resolveSshOptions } from './ssh-config.js';
 import type { SshCliOptions } from './ssh-config.js';
-import { createSsh } from './ssh.js';
 import type { Connection } from './types.js';
 
 export interface ConnectionCliOptions extends SshCliOptions {
@@ -45,6 +44,8 @@ export async function openConnection(host: string, vars: Vars, cli: ConnectionCl
   }
   const { warnings, ...opts } = resolveSshOptions(host, vars, cli, cli.sshConfigPath ?? defaultSshConfigPath());
   for (const w of warnings) warn(w);
+  // ssh2 is loaded on the first SSH host only: --syntax-check, listings and local runs skip it.
+  const { createSsh } = await import('./ssh.js');
   const conn = createSsh({ ...opts, warn });
   if (!cli.lazy) await conn.open();
   return conn;

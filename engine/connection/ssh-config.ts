@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { InputError } from '../errors.js';
 import type { Vars } from '../types.js';
-import { defaultKnownHostsFiles } from './ssh.js';
+import { defaultKnownHostsFiles } from './defaults.js';
 import type { SshOptions } from './ssh.js';
 
 export interface SshCliOptions {

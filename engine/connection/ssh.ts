@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { UnreachableError } from '../errors.js';
+import { defaultKeyFiles, defaultKnownHostsFiles } from './defaults.js';
 import { authFailureMessage, planAuth } from './auth.js';
 import { CommandTimeoutError, formatSeconds } from './errors.js';
 import { preferredHostKeyAlgorithms, verifyHostKey } from './host-key.js';
@@ -50,13 +51,7 @@ export interface SshStats extends ConnectionStats {
   reconnects: number;
 }
 
-export function defaultKeyFiles(home = homedir()): string[] {
-  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f));
-}
-
-export function defaultKnownHostsFiles(home = homedir()): string[] {
-  return [join(home, '.ssh', 'known_hosts')];
-}
+export { defaultKeyFiles, defaultKnownHostsFiles } from './defaults.js';
 
 function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

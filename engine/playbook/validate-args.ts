@@ -8,12 +8,11 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, InternalError } from '../errors.js';
 import type { SourcePos } from '../errors.js';
 import { isTemplate, singleExpression } from '../template/render.js';
-import { ajv, ajvCoerce } from './ajv.js';
+import { ajvCoerce } from './ajv.js';
 import { describeError, pointerPath, simplifyErrors } from './schema-messages.js';
 import type { DescribedError } from './schema-messages.js';
 
 const compiledBySchema = new WeakMap<object, ValidateFunction>();
-const coercingBySchema = new WeakMap<object, ValidateFunction>();
 const schemaByModule = new Map<string, object>();
 
 /** Make modules' schemas known (loadPlaybook does this with its moduleSchemas). */
@@ -21,18 +20,21 @@ export function registerModuleSchemas(schemas: ReadonlyMap<string, object>): voi
   for (const [name, schema] of schemas) schemaByModule.set(name, schema);
 }
 
-function validator(module: string, coerce = false): ValidateFunction {
+/**
+ * One compiled validator per module schema, converting scalars as Ansible's argument spec does,
+ * both for the static check at load time and for the final one after templating.
+ */
+function validator(module: string): ValidateFunction {
   const schema = schemaByModule.get(module);
   if (!schema) throw new InternalError(`no argument schema registered for module ${module}`);
-  const cache = coerce ? coercingBySchema : compiledBySchema;
-  let v = cache.get(schema);
+  let v = compiledBySchema.get(schema);
   if (!v) {
     try {
-      v = (coerce ? ajvCoerce : ajv).compile(schema);
+      v = ajvCoerce.compile(schema);
     } catch (err) {
       throw new InternalError(`the argument schema of module ${module} does not compile: ${(err as Error).message}`);
     }
-    cache.set(schema, v);
+    compiledBySchema.set(schema, v);
   }
   return v;
 }
@@ -68,8 +70,7 @@ function scopeFor(module: string) {
 
 /** The problems with args, described; `loose` for arguments that are not templated yet. */
 export function checkArgs(module: string, args: unknown, loose: boolean): DescribedError[] {
-  // Templated (final) arguments are converted to the schema's scalar types, as Ansible does.
-  const v = validator(module, !loose);
+  const v = validator(module);
   if (v(args)) return [];
   let errors = simplifyErrors(v.errors ?? []);
   if (loose) errors = dropTemplateErrors(errors, args);

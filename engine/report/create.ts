@@ -1,10 +1,9 @@
 /**
  * Picks the reporter for a run: --json -> JsonReporter (document on stdout, human lines on
- * `out`), a terminal -> ListrReporter, anything else -> PlainReporter.
+ * `out`), a terminal -> ListrReporter (listr2 loaded on demand), anything else -> PlainReporter.
  */
 import { shouldUseColor } from './colors.js';
 import { JsonReporter } from './json.js';
-import { ListrReporter } from './listr.js';
 import { PlainReporter } from './plain.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 
@@ -22,7 +21,8 @@ export interface CreateReporterOptions extends Omit<ReporterOptions, 'color'> {
   env?: NodeJS.ProcessEnv;
 }
 
-export function createReporter(opts: CreateReporterOptions): Reporter {
+/** listr2 is loaded only for a terminal: CI logs, --json and the benchmark never pay for it. */
+export async function createReporter(opts: CreateReporterOptions): Promise<Reporter> {
   const color = opts.color ?? shouldUseColor(opts.tty, opts.env ?? process.env);
   const base: ReporterOptions = {
     verbosity: opts.verbosity,
@@ -33,6 +33,6 @@ export function createReporter(opts: CreateReporterOptions): Reporter {
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
   };
   if (opts.json) return new JsonReporter({ ...base, color: false, ...(opts.jsonOut ? { jsonOut: opts.jsonOut } : {}) });
-  if (opts.tty) return new ListrReporter(base);
+  if (opts.tty) return new (await import('./listr.js')).ListrReporter(base);
   return new PlainReporter(base);
 }

@@ -2,9 +2,17 @@
  * A result's diff entries as the unified diff `ansible-playbook --diff` prints (difflib's format:
  * `--- before: header`, `+++ after: header`, `@@ -1,3 +1,3 @@`, 3 lines of context).
  */
-import { structuredPatch } from 'diff';
+import { createRequire } from 'node:module';
 import type { DiffEntry } from '../module.js';
 import type { Colors } from './colors.js';
+
+type DiffLib = typeof import('diff');
+let diffLib: DiffLib | undefined;
+/** `diff` is loaded on the first diff printed (--diff only), not at every start. */
+function structuredPatch(...args: Parameters<DiffLib['structuredPatch']>): ReturnType<DiffLib['structuredPatch']> {
+  diffLib ??= createRequire(import.meta.url)('diff') as DiffLib;
+  return diffLib.structuredPatch(...args);
+}
 
 const CONTEXT = 3;
 

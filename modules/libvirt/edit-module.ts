@@ -4,10 +4,10 @@
  * then in check mode report, else apply all guests of the host as one batch of transactions,
  * report pending changes of running guests, and restart them when the task asks (if_needed).
  */
-import { TaskError } from '../../engine/errors.js';
 import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { Domain } from './domain/index.js';
+import { inactiveDomain, liveDomain } from './parsed.js';
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
@@ -53,7 +53,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
             p.newXml === undefined
               ? []
               : // Both sides through the same serializer: the diff shows changes, not quote styles.
-                [{ before: Domain.parse(p.guest.inactiveXml).toXml(), after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+                [{ before: inactiveDomain(p.guest).toXml(), after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
           )
         : [];
 
@@ -80,18 +80,11 @@ interface GuestPlan {
 }
 
 function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
-  const dom = parseGuest(g.inactiveXml, g.name);
+  const dom = inactiveDomain(g);
   const changes = spec.plan(dom, args, g);
-  const livePending = g.liveXml !== undefined && spec.plan(parseGuest(g.liveXml, g.name), args, g).length > 0;
+  const live = liveDomain(g);
+  const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
   return { guest: g, changes, livePending, ...(changes.length > 0 ? { newXml: dom.toXml() } : {}) };
-}
-
-function parseGuest(xml: string, name: string): Domain {
-  try {
-    return Domain.parse(xml);
-  } catch (e) {
-    throw new TaskError(`cannot parse its domain XML: ${(e as Error).message}`, name);
-  }
 }
 
 async function applyPlans<A extends EditArgs>(
@@ -111,7 +104,7 @@ async function applyPlans<A extends EditArgs>(
       guest: p.guest,
       newXml: p.newXml!,
       // Everything asked for holds when planning again on what libvirt kept finds nothing to do.
-      verify: (readBack) => spec.plan(Domain.parse(readBack), args, p.guest).map((c) => `still to do: ${c}`),
+      verify: (readBack) => spec.plan(Domain.parse(readBack, { validate: false }), args, p.guest).map((c) => `still to do: ${c}`),
     })),
   );
   outcomes.forEach((o, i) => {

@@ -129,7 +129,8 @@ t.test('more errors, from small inline playbooks', async (t) => {
     ['hosts: all\n', 1, 1, 'the playbook must be a list, got mapping {"hosts":"all"}'],
     ['- hosts: all\n  tasks:\n    - attach_iso: path=/x.iso count\n', 3, 19, "arguments of module attach_iso as a string must be key=value words: expected key=value, got 'count'"],
     ['- hosts: all\n  tasks:\n    - attach_iso: path=/x.iso count=0\n', 3, 19, "argument 'count' for module attach_iso must be >= 1, got 0 (in task #1)"],
-    ['- hosts: all\n  tasks:\n    - virtio_nic:\n        guests: [a, 5]\n', 4, 21, "argument 'guests[1]' for module virtio_nic must be a string, got integer 5 (in task #1)"],
+    // Scalars are converted as Ansible's argument spec does (5 -> '5'); a mapping cannot be.
+    ['- hosts: all\n  tasks:\n    - virtio_nic:\n        guests: [a, {b: 1}]\n', 4, 21, "argument 'guests[1]' for module virtio_nic must be a string, got mapping {\"b\":1} (in task #1)"],
     ['- hosts: all\n  tasks:\n    - attach_iso:\n        path: "{{ iso }"\n', 4, 15, 'template syntax error: expected variable end (template line 1, column 8)'],
     ['- hosts: all\n  tasks:\n    - debug_msg:\n      loop: 5\n', 4, 13, "'loop' of task #1 must be a list or a template that gives one, got 5"],
     ['- hosts: all\n  vars_files: [nope.yml]\n', 2, 16, ''],

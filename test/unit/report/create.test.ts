@@ -9,15 +9,15 @@ const base = { verbosity: 0, diff: false, check: false };
 
 t.test('--json, a terminal, anything else', async (t) => {
   const out = new StringStream();
-  t.type(createReporter({ ...base, out, json: true, tty: true }), JsonReporter);
-  t.type(createReporter({ ...base, out, json: false, tty: true, env: {} }), ListrReporter);
-  t.type(createReporter({ ...base, out, json: false, tty: false, env: {} }), PlainReporter);
+  t.type(await createReporter({ ...base, out, json: true, tty: true }), JsonReporter);
+  t.type(await createReporter({ ...base, out, json: false, tty: true, env: {} }), ListrReporter);
+  t.type(await createReporter({ ...base, out, json: false, tty: false, env: {} }), PlainReporter);
 });
 
 async function warningFrom(tty: boolean, env: NodeJS.ProcessEnv, color?: boolean): Promise<string> {
   const out = new StringStream();
   // A warning outside any task is written at once by every human reporter.
-  createReporter({ ...base, out, json: false, tty, env, ...(color === undefined ? {} : { color }) }).warning('w');
+  (await createReporter({ ...base, out, json: false, tty, env, ...(color === undefined ? {} : { color }) })).warning('w');
   return out.text;
 }
 
@@ -34,7 +34,7 @@ t.test('color only on a terminal without NO_COLOR, forced by FORCE_COLOR', async
 t.test('under --json the document goes to jsonOut and human lines to out', async (t) => {
   const out = new StringStream();
   const jsonOut = new StringStream();
-  const r = createReporter({ ...base, out, jsonOut, json: true, tty: false, env: { FORCE_COLOR: '1' } });
+  const r = await createReporter({ ...base, out, jsonOut, json: true, tty: false, env: { FORCE_COLOR: '1' } });
   r.warning('careful');
   await r.finish({ stats: { a: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } }, exitCode: 0, durationMs: 5, transport: {} });
   t.equal(out.text, '[WARNING]: careful\n', 'no color in human lines under --json');
