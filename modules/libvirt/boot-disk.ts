@@ -5,7 +5,7 @@
  * since libvirt gives the 'hd' boot index to the first disk). Never both: libvirt refuses that.
  */
 import { TaskError } from '../../engine/errors.js';
-import type { Domain, Disk } from './domain/index.js';
+import type { Domain, Disk, Interface } from './domain/index.js';
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { diskLabel, matchesDisk } from './select-disks.js';
 
@@ -42,18 +42,28 @@ function byDeviceOrder(dom: Domain, disk: Disk): string[] {
   return [`boot order: ${disk.target} (${diskLabel(disk)}) first, ${rest.length} other boot device(s) after it`];
 }
 
+/**
+ * With <os><boot dev='hd'>, libvirt gives the hd boot index to the first disk of its disk list,
+ * which it keeps sorted by target within a bus: so the declared disk must already be that first
+ * disk. When it is not, moving XML elements would not survive libvirt's sorting; the guest is
+ * switched to per-device boot order instead (the disk first, then the devices its <os><boot>
+ * list named, in that order), never leaving both forms.
+ */
 function byOsBoot(dom: Domain, disk: Disk): string[] {
-  const changes: string[] = [];
   const boot = dom.osBoot;
-  if (boot[0] !== 'hd') {
-    dom.osBoot = ['hd', ...boot.filter((b) => b !== 'hd')];
-    changes.push(`<os><boot>: ${boot.join(',') || '(default)'} -> ${dom.osBoot.join(',')}`);
-  }
   const firstDisk = dom.disks().find((d) => d.device === 'disk');
-  if (firstDisk && firstDisk.el !== disk.el) {
-    disk.el.remove();
-    firstDisk.el.parent!.insertBefore(disk.el, firstDisk.el);
-    changes.push(`disk ${disk.target} (${diskLabel(disk)}) moved before ${firstDisk.target}: libvirt boots the first disk`);
+  if (firstDisk?.el === disk.el) {
+    if (boot[0] === 'hd') return [];
+    dom.osBoot = ['hd', ...boot.filter((b) => b !== 'hd')];
+    return [`<os><boot>: ${boot.join(',') || '(default)'} -> ${dom.osBoot.join(',')}`];
   }
-  return changes;
+  const order: (Disk | Interface)[] = [disk];
+  for (const dev of boot.length > 0 ? boot : ['hd']) {
+    const d =
+      dev === 'cdrom' ? dom.disks().find((x) => x.isCdrom) : dev === 'fd' ? dom.disks().find((x) => x.isFloppy) : dev === 'network' ? dom.interfaces()[0] : undefined;
+    if (d && !order.some((o) => o.el === d.el)) order.push(d);
+  }
+  dom.osBoot = [];
+  order.forEach((d, i) => (d.bootOrder = i + 1));
+  return [`boot: <os><boot dev=${boot.join(',') || 'hd'}> replaced by per-device boot order: ${disk.target} (${diskLabel(disk)}) first (libvirt boots the first disk of its own order for 'hd')`];
 }

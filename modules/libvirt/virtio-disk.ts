@@ -4,7 +4,7 @@
  * IDE/SATA/SCSI controllers no device uses anymore removed. CD-ROMs are never moved.
  */
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
-import { changeBus, removeUnusedControllers } from './domain/index.js';
+import { changeBus, removeUnusedControllers, type Disk, type Domain } from './domain/index.js';
 import { diskLabel, selectDisks, type DiskSelector } from './select-disks.js';
 
 export interface VirtioDiskArgs extends EditArgs {
@@ -18,9 +18,12 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
   description: 'move guest disks to the virtio bus (targets vdX, boot disk vda, stale addresses and controllers removed)',
   plan(dom, args) {
     const changes: string[] = [];
+    const boot = dom.bootDisk();
     for (const disk of selectDisks(dom, args.disks)) {
       const before = `${disk.bus ?? '?'} ${disk.target ?? '?'}`;
-      if (changeBus(dom, disk, 'virtio')) changes.push(`disk ${diskLabel(disk)}: ${before} -> virtio ${disk.target}`);
+      if (!changeBus(dom, disk, 'virtio')) continue;
+      const swapped = disk.el === boot?.el ? takeVda(dom, disk) : '';
+      changes.push(`disk ${diskLabel(disk)}: ${before} -> virtio ${disk.target}${swapped}`);
     }
     if (changes.length > 0 && args.remove_unused_controllers !== false) {
       for (const c of removeUnusedControllers(dom)) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
@@ -28,5 +31,20 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
     return changes;
   },
 };
+
+/**
+ * The boot disk moved to virtio gets vda even when another virtio disk holds it: libvirt keeps
+ * the disks of a bus sorted by target, and <os><boot dev='hd'> boots the first one, so a boot
+ * disk left at vdb would hand the boot to the data disk. The other disk takes the freed name;
+ * inside a Linux guest, virtio disks are named by probe order, not by these targets.
+ */
+function takeVda(dom: Domain, boot: Disk): string {
+  const holder = dom.disks().find((d) => d.el !== boot.el && d.target === 'vda');
+  if (!holder || boot.target === 'vda') return '';
+  const freed = boot.target!;
+  holder.target = freed;
+  boot.target = 'vda';
+  return ` (the boot disk takes vda; disk ${diskLabel(holder)}: vda -> ${freed})`;
+}
 
 export const virtioDisk = editModule(virtioDiskSpec);

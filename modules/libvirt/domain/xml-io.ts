@@ -125,16 +125,33 @@ function toOrdered(n: XNode): Ordered {
       return { [n.name]: [{ [TEXT]: '' }], [ATTRS]: { ...n.attrs } };
     case 'element': {
       const o: Ordered = { [n.name]: n.children.map(toOrdered) };
-      if (Object.keys(n.attrs).length > 0) o[ATTRS] = { ...n.attrs };
+      if (Object.keys(n.attrs).length > 0) o[ATTRS] = Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, markWhitespace(v)]));
       return o;
     }
   }
+}
+
+/**
+ * An XML parser normalizes a literal tab, newline or CR in an attribute value to a space (XML 1.0
+ * section 3.3.3), so a path like "/isos/a<TAB>b.iso" would silently change on define. They must be
+ * written as character references. The builder escapes '&', so they go through as private-use
+ * placeholders and are replaced after building.
+ */
+const WS_MARK: Record<string, string> = { '\t': '\uE009', '\n': '\uE00A', '\r': '\uE00D' };
+const MARK_REF: Record<string, string> = { '\uE009': '&#9;', '\uE00A': '&#10;', '\uE00D': '&#13;' };
+
+function markWhitespace(v: string): string {
+  return /[\t\n\r]/.test(v) ? v.replace(/[\t\n\r]/g, (c) => WS_MARK[c]!) : v;
+}
+
+function unmarkWhitespace(xml: string): string {
+  return /[\uE009\uE00A\uE00D]/.test(xml) ? xml.replace(/[\uE009\uE00A\uE00D]/g, (c) => MARK_REF[c]!) : xml;
 }
 
 /** Serialize a document or element, pretty-printed, ending with a newline. */
 export function serializeXml(docOrRoot: XDocument | XElement): string {
   const doc = docOrRoot instanceof XDocument ? docOrRoot : new XDocument(docOrRoot);
   const items = [...doc.prolog, doc.root, ...doc.epilog].map(toOrdered);
-  const out = builder.build(items).replace(/^\n+/, '');
+  const out = unmarkWhitespace(builder.build(items)).replace(/^\n+/, '');
   return out.endsWith('\n') ? out : `${out}\n`;
 }
