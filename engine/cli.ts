@@ -107,7 +107,17 @@ function report(err: unknown, verbosity: number): number {
 }
 
 const verbosity = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0);
+/** Exit only once stdout and stderr are flushed: on a pipe, process.exit() would cut a long --json document. */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv).then(
-  (code) => process.exit(code),
-  (err) => process.exit(report(err, verbosity)),
+  (code) => exitAfterFlush(code),
+  (err) => exitAfterFlush(report(err, verbosity)),
 );

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, guestXml, lockLab, resetLab } from '../../lab/lab.js';
 import { FIXTURES, LAB_INVENTORY, parseJson, virtplay } from './cli.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
 
 const HOST = 'lab2';
 
@@ -69,7 +70,7 @@ t.test('libvirt changes what was defined: read-back verification fails, the back
   const r = await virtplay([join(FIXTURES, 'cdrom-iso.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=win03', '-e', JSON.stringify({ iso }), '--json', '--run-dir', dir]);
   const after = await guestXml(HOST, 'win03');
   const g = parseJson(r).plays[0]!.tasks[0]!.hosts[HOST]!.guests?.[0];
-  if (g?.failed !== true && after.includes('virtio&#9;win.iso')) {
+  if (g?.failed !== true && Domain.parse(after).disks().some((d) => d.sourcePath === iso)) {
     // The serializer escapes tabs now: libvirt keeps the path and the restore path cannot be
     // triggered this way any more. What must hold then: the path is kept exactly.
     t.equal(r.code, 0, 'the define succeeded');
