@@ -45,5 +45,6 @@ while [ "$i" -lt 50 ]; do
   i=$((i + 1))
   sleep 0.1
 done
-disks=$(for d in /sys/bus/virtio/drivers/virtio_blk/virtio*/block/*; do [ -e "$d" ] && printf '%s ' "${d##*/}"; done)
+# (an if, not `[ ] &&`: under set -e a false last test would end the script with status 1)
+disks=$(for d in /sys/bus/virtio/drivers/virtio_blk/virtio*/block/*; do if [ -e "$d" ]; then printf '%s ' "${d##*/}"; fi; done)
 echo "loaded virtio_blk; bound devices: ${bound:-none}; disks: ${disks:-none}"
