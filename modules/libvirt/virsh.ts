@@ -79,9 +79,13 @@ export function startCommand(uri: string, uuid: string): string {
   return `${virsh(uri)} start ${checkUuid(uuid)}`;
 }
 
-/** ACPI power button (graceful). */
+/**
+ * ACPI power button (graceful). `--mode acpi`: without a mode, libvirt asks the guest agent first
+ * when the guest has one, and `virsh shutdown` then blocks for up to 60 s when the guest ignores
+ * it (the agent never answers a shutdown), far past the caller's shutdown_timeout.
+ */
 export function shutdownCommand(uri: string, uuid: string): string {
-  return `${virsh(uri)} shutdown ${checkUuid(uuid)}`;
+  return `${virsh(uri)} shutdown --mode acpi ${checkUuid(uuid)}`;
 }
 
 /** Hard power off. */

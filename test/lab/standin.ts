@@ -25,13 +25,22 @@ export async function buildStandin(): Promise<void> {
   if (r.code !== 0) throw new Error(`test/lab/guest/build.sh failed (${r.code}): ${r.stderr.slice(-2000)}`);
 }
 
-export async function defineStandin(host: string, name: string, opts: { agent?: boolean; marker?: string } = {}): Promise<Standin> {
+export interface StandinOptions {
+  /** Agent channel in the definition (default true). */
+  agent?: boolean;
+  /** First line of marker.txt on the boot partition (default marker-<name>). */
+  marker?: string;
+  /** The guest logs and ignores the ACPI power button and agent shutdown (make-disk.sh --ignore-acpi). */
+  ignoreAcpi?: boolean;
+}
+
+export async function defineStandin(host: string, name: string, opts: StandinOptions = {}): Promise<Standin> {
   const h = labHost(host);
   const dir = join(h.home, `standin-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const s: Standin = { host, name, dir, disk: join(dir, 'boot.img'), iso: join(dir, 'virtio-win.iso'), serial: join(dir, 'serial.log') };
-  const mk = await run(['bash', join(GUEST, 'make-disk.sh'), '--marker', opts.marker ?? `marker-${name}`, s.disk]);
+  const mk = await run(['bash', join(GUEST, 'make-disk.sh'), '--marker', opts.marker ?? `marker-${name}`, ...(opts.ignoreAcpi ? ['--ignore-acpi'] : []), s.disk]);
   if (mk.code !== 0) throw new Error(`make-disk.sh: ${mk.stderr}`);
   const cp = await run(['cp', join(OUT, 'virtio-win-standin.iso'), s.iso]);
   if (cp.code !== 0) throw new Error(`cp iso: ${cp.stderr}`);

@@ -1,0 +1,129 @@
+/**
+ * Fault 1: the SSH connection cut while linux-virtio.yml applies. The run targets two lab hosts;
+ * on one of them the test watches for the `virsh` process of the n-th define batch and, after a
+ * delay, kills the sshd processes serving virtplay's connection (found by its socket, never the
+ * listening sshd), or the remote virsh itself. Each guest's definition must then be one of the
+ * states the playbook passes through (original, after the NIC task, after the disk task, ...),
+ * semantically, never a mix inside one task; the other host finishes; a re-run converges and a
+ * third run changes nothing.
+ */
+import t from 'tap';
+import { ensureLab, labHost, lockLab, resetLab } from '../../lab/lab.js';
+import {
+  GUESTS, LINUX_VIRTIO, describeRun, direct, hostMessages, hostXml, isBatchShell, isDefineVirsh, killAll, processesOf, restoreGuests,
+  sshdSessionPids, stageOf, stagesLine, startVirtplay, tempDir, virtplay, waitFor, writeInventory, type Stages,
+} from './kit.js';
+
+const FAULT = 'lab4';
+const OTHER = 'lab3';
+
+interface Trial {
+  /** Which define batch of the run on FAULT to hit: 1 = NIC task, 2 = disk task. */
+  batch: number;
+  /** 'session': kill the sshd session processes; 'virsh': kill the remote virsh; 'early': kill the session when the batch's shell starts (hash checks still running). */
+  how: 'session' | 'virsh' | 'early';
+  delayMs: number;
+}
+
+const TRIALS: Trial[] = [
+  { batch: 1, how: 'early', delayMs: 0 },
+  { batch: 1, how: 'session', delayMs: 0 },
+  { batch: 1, how: 'session', delayMs: 30 },
+  { batch: 2, how: 'session', delayMs: 0 },
+  { batch: 1, how: 'virsh', delayMs: 10 },
+  // Most likely after the batch: between two commands (or early in the next batch).
+  { batch: 1, how: 'session', delayMs: 250 },
+];
+
+
+t.test('SSH connection cut during a define batch', async (t) => {
+  const release = await lockLab();
+  t.teardown(release);
+  await ensureLab();
+  await resetLab();
+  const dir = tempDir(t);
+  const inv = writeInventory(dir, [direct(OTHER), direct(FAULT)]);
+  const invFault = writeInventory(dir, [direct(FAULT)]);
+  const h = labHost(FAULT);
+
+  // Reference states of every guest of FAULT: the playbook's tasks one at a time.
+  const old = await hostXml(FAULT);
+  const refs: Map<string, string>[] = [old];
+  for (const step of [['--tags', 'nic'], ['--skip-tags', 'boot'], []]) {
+    const r = await virtplay([LINUX_VIRTIO, '-i', invFault, ...step], dir);
+    t.equal(r.code, 0, `reference run ${step.join(' ') || '(all)'}: ${describeRun(r)}`);
+    refs.push(await hostXml(FAULT));
+  }
+  const labels = ['old', 'nic done', 'disks done', 'new'];
+  const stages = new Map<string, Stages>(GUESTS.map((g) => [g, refs.map((m, i) => ({ label: labels[i]!, xml: m.get(g)! }))]));
+  // The label the fully converted definition gets ('disks done' when the boot task had nothing left to do).
+  const finalLabel = new Map(GUESTS.map((g) => [g, stageOf(refs[3]!.get(g)!, stages.get(g)!)]));
+  t.comment(`reference states of ${FAULT}: ${GUESTS.map((g) => `${g}: ${[...new Set(stages.get(g)!.map((s) => stageOf(s.xml, stages.get(g)!)))].join(' -> ')}`).join('; ')}`);
+
+  for (const trial of TRIALS) {
+    await t.test(`cut in define batch ${trial.batch} (${trial.how}, +${trial.delayMs} ms)`, async (t) => {
+      await restoreGuests(FAULT, old);
+      const running = startVirtplay([LINUX_VIRTIO, '-i', inv], dir);
+      let exited = false;
+      void running.done.then(() => (exited = true));
+      // Wait for the n-th define virsh (or, 'early', the n-th batch shell) of the lab user.
+      const seen = new Set<number>();
+      const match = trial.how === 'early' ? isBatchShell : isDefineVirsh;
+      let target: number[] = [];
+      while (!exited && seen.size < trial.batch) {
+        const pids = await waitFor(() => processesOf(h.uid, match).filter((p) => !seen.has(p)), 60_000, () => exited);
+        if (pids.length === 0) break;
+        pids.forEach((p) => seen.add(p));
+        target = pids;
+      }
+      t.equal(seen.size >= trial.batch, true, `saw define batch ${trial.batch} start`);
+      if (trial.delayMs > 0) await new Promise((r) => setTimeout(r, trial.delayMs));
+      const victims = trial.how === 'virsh' ? target : sshdSessionPids(running.child.pid!, h.address, h.port);
+      const killed = killAll(victims);
+      t.ok(killed > 0, `killed ${killed} process(es) (${trial.how})`);
+      const r = await running.done;
+      // Remote leftovers of the cut batch finish (or die of SIGPIPE) before the state is read.
+      await waitFor(() => (processesOf(h.uid, (a) => isDefineVirsh(a) || isBatchShell(a)).length === 0 ? [1] : []), 30_000);
+
+      const st = r.doc?.stats[FAULT];
+      const conns = r.doc?.virtplay.transport[FAULT]?.connections ?? 0;
+      let how: string;
+      if (trial.how === 'virsh') {
+        // The command ends (killed remote process), the connection lives: a failed task, not unreachable.
+        t.equal(r.code, 2, `exit 2: ${describeRun(r)}`);
+        t.equal(st?.failures, 1, `${FAULT}: failed`);
+        t.match(hostMessages(r.doc, FAULT), /define command did not complete/, 'says the define did not complete');
+        how = 'failed (define did not complete)';
+      } else if (r.code === 4 || trial.delayMs === 0) {
+        t.equal(r.code, 4, `exit 4: ${describeRun(r)}`);
+        t.equal(st?.unreachable, 1, `${FAULT}: unreachable`);
+        t.match(hostMessages(r.doc, FAULT), /connection lost while running a command/, 'says the connection was lost');
+        how = 'unreachable (connection lost)';
+      } else {
+        // The batch had ended: the cut fell between two commands, and the transport connected again.
+        t.equal(r.code, 0, `exit 0: ${describeRun(r)}`);
+        t.equal(conns, 2, 'cut while idle: connected again for the next command');
+        how = 'cut while idle, reconnected';
+      }
+      t.equal(r.doc?.stats[OTHER]?.failures, 0, `${OTHER} fine`);
+      t.equal(r.doc?.stats[OTHER]?.unreachable, 0, `${OTHER} reachable`);
+
+      // Every guest is in one of the playbook's states, never in between, and the guests are
+      // spread over at most two neighbouring states (one define batch was cut).
+      const after = await hostXml(FAULT);
+      const line = stagesLine(FAULT, after, stages);
+      const at = GUESTS.map((g) => labels.indexOf(stageOf(after.get(g)!, stages.get(g)!)));
+      for (const [i, g] of GUESTS.entries()) t.ok(at[i]! >= 0, `${g}: ${stageOf(after.get(g)!, stages.get(g)!)}`);
+      t.ok(Math.max(...at) - Math.min(...at) <= 1, `at most two neighbouring states: ${line}`);
+      const rerun = await virtplay([LINUX_VIRTIO, '-i', inv], dir);
+      t.equal(rerun.code, 0, `re-run: ${describeRun(rerun)}`);
+      const conv = await hostXml(FAULT);
+      for (const g of GUESTS) t.equal(stageOf(conv.get(g)!, stages.get(g)!), finalLabel.get(g), `${g}: fully converted after the re-run`);
+      const third = await virtplay([LINUX_VIRTIO, '-i', inv], dir);
+      t.equal(third.code, 0);
+      t.equal(third.doc?.stats[FAULT]?.changed, 0, 'a third run changes nothing');
+      t.comment(`fault 1 [batch ${trial.batch}, ${trial.how}, +${trial.delayMs} ms] exit ${r.code} ${how}; after the fault ${line}; after the re-run (changed ${rerun.doc?.stats[FAULT]?.changed}) ${stagesLine(FAULT, conv, stages)}; third run changed ${third.doc?.stats[FAULT]?.changed}`);
+    });
+  }
+  await resetLab();
+});
