@@ -5,7 +5,7 @@
  * the backup of any guest whose define failed verification (one more command, only then).
  */
 import { createHash } from 'node:crypto';
-import { TaskError } from '../../engine/errors.js';
+import { TaskError, UnreachableError } from '../../engine/errors.js';
 import type { TaskContext } from '../../engine/module.js';
 import { backupGuestXml } from './backup.js';
 import type { GuestFacts } from './facts.js';
@@ -87,7 +87,17 @@ async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: strin
     })),
   );
   ctx.log(`virsh define of ${docs.length} guest(s) in one command`, 2);
-  const r = await ctx.conn.exec(cmd, { stdin: Buffer.concat(bufs) });
+  let r;
+  try {
+    r = await ctx.conn.exec(cmd, { stdin: Buffer.concat(bufs) });
+  } catch (e) {
+    // The remote batch may go on defining after the connection dropped: say which guests may
+    // have changed (each is wholly old or wholly new: a define is atomic).
+    if (e instanceof UnreachableError) {
+      throw new UnreachableError(ctx.host, `${e.message.replace(`${ctx.host}: `, '')}; while defining ${docs.length} guest(s), some of which may now have the new definition (each one wholly old or wholly new): run again to converge`);
+    }
+    throw e;
+  }
   if (r.code === LOCK_BUSY) throw new TaskError(r.stderr.trim());
   if (!r.stdout.includes(`${MARK}-end`)) {
     throw new TaskError(`the define command did not complete (exit ${r.code}): ${r.stderr.trim() || 'no output'}`);
