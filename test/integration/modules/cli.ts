@@ -5,6 +5,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../../lab/lab.js';
+import type { DiffEntry } from '../../../engine/module.js';
+import type { GuestReport } from '../../../modules/libvirt/edit-module.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const LAB_INVENTORY = join(ROOT, 'examples/inventory/lab.yml');
@@ -15,15 +17,8 @@ export function virtplay(args: string[]): Promise<RunResult> {
   return run([process.execPath, '--import=tsx', join(ROOT, 'engine/cli.ts'), ...args], { timeoutMs: 300_000 });
 }
 
-export interface GuestOut {
-  guest: string;
-  changed: boolean;
-  changes: string[];
-  pending?: boolean;
-  restarted?: boolean;
-  failed?: boolean;
-  msg?: string;
-}
+/** What each libvirt edit module reports per guest (the module's own type). */
+export type GuestOut = GuestReport;
 
 export interface DiffOut {
   before: string;
