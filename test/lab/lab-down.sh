@@ -4,9 +4,9 @@
 #   lab-down.sh [--purge]
 #
 # As root: stops the lab guests, the lab users' session libvirtd (and every other process those
-# dedicated users run) and the lab's sshd (by its pid file). Lab users are the vplab<i> accounts
-# lab-up.sh made (comment "virtplay lab host <i>"). --purge also undefines the guests, removes the
-# lab users with their homes, their runtime dirs and .lab/.
+# dedicated users run) and every lab sshd (one per 16 hosts; by pid file, else by config path).
+# Lab users are the vplab<i> accounts lab-up.sh made (comment "virtplay lab host <i>"). --purge
+# also undefines the guests, removes the lab users with their homes, their runtime dirs and .lab/.
 # As an ordinary user: stops the lab guests in the caller's session libvirt; --purge also undefines
 # them and removes .lab/.
 set -euo pipefail
@@ -68,7 +68,8 @@ host_down() { # I
   fi
 }
 
-lab_stop_sshd
+mapfile -t sshd_groups < <(lab_sshd_groups_present)
+lab_stop_all_sshd
 pids=()
 for i in "${lab_hosts[@]}"; do
   host_down "$i" &
@@ -81,4 +82,4 @@ if ((purge)); then
   rm -rf "$LAB"
 fi
 ((failed == 0)) || lab_die "$failed lab hosts did not go down cleanly"
-echo "lab: down ($mode): sshd stopped, ${#lab_hosts[@]} lab hosts${lab_hosts:+ (vplab${lab_hosts[0]}..vplab${lab_hosts[-1]})} stopped"
+echo "lab: down ($mode): ${#sshd_groups[@]} sshd instance(s) stopped, ${#lab_hosts[@]} lab hosts${lab_hosts:+ (vplab${lab_hosts[0]}..vplab${lab_hosts[-1]})} stopped"

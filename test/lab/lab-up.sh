@@ -4,11 +4,13 @@
 #   lab-up.sh [--reset]        env: LAB_HOSTS (default 4), LAB_GUESTS (default 5 per host)
 #
 # As root: installs the missing Debian packages of packages.txt, creates lab hosts 1..N (user
-# vplab<i>, runtime dir /run/vplab/<i>, session libvirtd, address 127.0.1.<i>) behind one OpenSSH
-# server on port 2222, defines the Windows-era guests win01.. in each host's session libvirt, writes
-# .lab/inventory.yml and checks every host over SSH. As an ordinary user: defines the guests in the
-# caller's own session libvirt (examples/inventory/local.yml).
+# vplab<i>, runtime dir /run/vplab/<i>, session libvirtd, address 127.0.1.<i>) behind the lab's
+# OpenSSH servers on port 2222 (one sshd per 16 hosts, loopback addresses only), defines the
+# Windows-era guests win01.. in each host's session libvirt, writes .lab/inventory.yml and checks
+# every host over SSH. As an ordinary user: defines the guests in the caller's own session libvirt
+# (examples/inventory/local.yml).
 # --reset: stops and undefines every lab guest and defines the originals again.
+# Exit 75: the lab is another size and another process holds the lab lock (lockLab() in lab.ts).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-common.sh"
 export PATH=$LAB_PATH:$PATH LC_ALL=C.UTF-8
@@ -18,7 +20,7 @@ reset=0
 for arg in "$@"; do
   case $arg in
     --reset) reset=1 ;;
-    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) lab_die "unknown argument: $arg (usage: lab-up.sh [--reset])" ;;
   esac
 done
@@ -39,6 +41,15 @@ fi
 [[ $hosts =~ ^[0-9]+$ ]] && ((hosts >= 1 && hosts <= 254)) || lab_die "LAB_HOSTS must be 1..254, not '$hosts'"
 [[ $guests =~ ^[0-9]+$ ]] && ((guests >= 1 && guests <= 99)) || lab_die "LAB_GUESTS must be 1..99, not '$guests'"
 hosts=$((10#$hosts)) guests=$((10#$guests))
+# Resizing a lab someone else holds (lockLab() in a test or bench) would pull hosts or guests
+# from under it: refuse with 75 (EX_TEMPFAIL; ensureLab() then waits for the lock and retries).
+if [[ -f $LAB_STATE ]] && [[ $(lab_state_get hosts 0) != "$hosts" || $(lab_state_get guests 0) != "$guests" ]]; then
+  holder=$(lab_lock_holder)
+  if [[ -n $holder ]]; then
+    echo "lab: ERROR: the lab is $(lab_state_get hosts 0)x$(lab_state_get guests 0) and locked by pid $holder ($LAB/test.lock): not resizing it to ${hosts}x$guests now (take lockLab() first)" >&2
+    exit 75
+  fi
+fi
 mapfile -t specs < <(lab_guest_specs "$guests")
 names=("${specs[@]%%:*}")
 
@@ -128,19 +139,26 @@ for ((i = 1; i <= maxhosts; i++)); do
   fi
 done
 
-conf="# Written by test/lab/lab-up.sh: the virtplay lab's own sshd (not the system's).
+# The config of group G's sshd: the group's 16 addresses (127.0.1.1..16, .17..32, ...), whether
+# those hosts exist yet or not, so growing or shrinking the lab does not change (restart) it.
+sshd_config_of() { # GROUP
+  local g=$1 i first last
+  first=$(lab_sshd_first "$g")
+  last=$(lab_sshd_last "$g")
+  cat <<EOF
+# Written by test/lab/lab-up.sh: the virtplay lab's own sshd (not the system's).
 # host key: $host_pub
 Port $LAB_PORT
-$(for ((i = 1; i <= maxhosts; i++)); do echo "ListenAddress $(lab_addr "$i")"; done)
-HostKey \"$LAB/ssh_host_ed25519_key\"
-PidFile \"$LAB_SSHD_PID\"
+$(for ((i = first; i <= last; i++)); do echo "ListenAddress $(lab_addr "$i")"; done)
+HostKey "$LAB/ssh_host_ed25519_key"
+PidFile "$(lab_sshd_pidfile "$g")"
 UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 PermitRootLogin no
 AuthorizedKeysFile .ssh/authorized_keys
-AllowUsers$(for ((i = 1; i <= maxhosts; i++)); do printf ' %s' "$(lab_user "$i")"; done)
+AllowUsers$(for ((i = first; i <= last; i++)); do printf ' %s' "$(lab_user "$i")"; done)
 MaxSessions 10
 MaxStartups 100:30:200
 LoginGraceTime 30
@@ -148,24 +166,31 @@ LogLevel VERBOSE
 PrintMotd no
 UseDNS no
 Subsystem sftp internal-sftp
-$(for ((i = 1; i <= maxhosts; i++)); do printf 'Match User %s\n    SetEnv XDG_RUNTIME_DIR=%s\n' "$(lab_user "$i")" "$(lab_runtime_dir "$i")"; done)"
+$(for ((i = first; i <= last; i++)); do printf 'Match User %s\n    SetEnv XDG_RUNTIME_DIR=%s\n' "$(lab_user "$i")" "$(lab_runtime_dir "$i")"; done)
+EOF
+}
 
 # A lab that was not up before this run gets checked over SSH even by --reset.
 fresh=0
 [[ $(lab_state_get mode '') == root && $(lab_state_get hosts 0) == "$hosts" ]] || fresh=1
-sshd_pid=$(lab_sshd_pid)
-if write_if_changed "$LAB_SSHD_CONF" "$conf" || [[ -z $sshd_pid ]]; then
-  fresh=1
-  lab_stop_sshd
-  /usr/sbin/sshd -t -f "$LAB_SSHD_CONF" || lab_die "sshd rejects $LAB_SSHD_CONF"
-  /usr/sbin/sshd -f "$LAB_SSHD_CONF" -E "$LAB_SSHD_LOG" || lab_die "sshd did not start (see $LAB_SSHD_LOG)"
-  for ((n = 0; n < 50; n++)); do
-    sshd_pid=$(lab_sshd_pid)
-    [[ -n $sshd_pid ]] && break
-    sleep 0.1
-  done
-  [[ -n $sshd_pid ]] || lab_die "sshd is not running (last log lines: $(tail -n 3 "$LAB_SSHD_LOG" 2>/dev/null))"
-fi
+groups=$(lab_sshd_groups "$maxhosts")
+sshd_pids=()
+for ((g = 1; g <= groups; g++)); do
+  conf=$(sshd_config_of "$g")
+  pid=$(lab_sshd_pid "$g")
+  if [[ -z $pid || ! -f $(lab_sshd_conf "$g") || "$(<"$(lab_sshd_conf "$g")")" != "$conf" ]]; then
+    fresh=1
+    lab_sshd_swap "$g" "$conf"
+    pid=$(lab_sshd_pid "$g")
+  fi
+  sshd_pids+=("$pid")
+done
+# Instances beyond the lab's groups (a lab whose state file was lost): stopped, configs removed.
+for g in $(lab_sshd_groups_present); do
+  ((g > groups)) || continue
+  lab_stop_sshd "$g"
+  rm -f "$(lab_sshd_conf "$g")"
+done
 
 write_if_changed "$LAB/known_hosts" "$(for ((i = 1; i <= maxhosts; i++)); do
   echo "[$(lab_addr "$i")]:$LAB_PORT $host_pub"
@@ -253,11 +278,11 @@ host_reset() { # I
 }
 
 host_up() { # I
-  # A lab that was up already: its sshd still runs with the same config, so one host proves the
-  # SSH path and the others are checked locally (cheaper with 20 hosts on 2 cores). A new lab:
-  # every host over SSH.
+  # A lab that was up already: its sshds still run with the same configs, so the first host of
+  # each sshd's group proves that SSH path and the others are checked locally (cheaper with 20
+  # hosts on 2 cores). A new or resized lab, or one whose sshd was (re)started: every host over SSH.
   local via=local
-  ((fresh == 0 && $1 != 1)) || via=ssh
+  ((fresh == 0 && ($1 - 1) % LAB_SSHD_GROUP != 0)) || via=ssh
   check_host "$1" "$via" && return 0
   batch_host "$1" up
   check_host "$1" ssh || { echo "over ssh: $(cat "$tmp/err.$1")"; return 1; }
@@ -284,6 +309,8 @@ guests=$guests
 maxhosts=$maxhosts
 port=$LAB_PORT" || true
 
-echo "lab: $hosts hosts (lab1..lab$hosts = vplab<i>@127.0.1.<i>, sshd pid $sshd_pid on port $LAB_PORT)," \
+pids_text="sshd pid ${sshd_pids[0]}"
+((${#sshd_pids[@]} == 1)) || pids_text="sshd pids $(IFS=,; echo "${sshd_pids[*]}") (one per $LAB_SSHD_GROUP hosts)"
+echo "lab: $hosts hosts (lab1..lab$hosts = vplab<i>@127.0.1.<i>, $pids_text on port $LAB_PORT)," \
   "$guests guests each (${names[0]}..${names[-1]}), $((hosts * guests)) in all"
 summary "$action"

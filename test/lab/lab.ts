@@ -125,12 +125,25 @@ export function labState(): LabState {
   return state;
 }
 
+/** lab-up.sh's exit code when the lab is another size and another process holds lockLab(). */
+const LAB_BUSY = 75;
+
 async function labUp(args: string[], opts: LabOptions): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (opts.hosts !== undefined) env.LAB_HOSTS = String(opts.hosts);
   if (opts.guests !== undefined) env.LAB_GUESTS = String(opts.guests);
   const script = join(HERE, 'lab-up.sh');
-  const res = await run(['bash', script, ...args], { env, timeoutMs: 20 * 60_000 });
+  let res = await run(['bash', script, ...args], { env, timeoutMs: 20 * 60_000 });
+  if (res.code === LAB_BUSY) {
+    // Another process holds the lab at another size: wait for it, then resize under the lock
+    // (lab-up.sh lets this process's lock through: it checks the holder is an ancestor).
+    const release = await lockLab();
+    try {
+      res = await run(['bash', script, ...args], { env, timeoutMs: 20 * 60_000 });
+    } finally {
+      release();
+    }
+  }
   if (res.code !== 0) {
     const tail = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-25).join('\n');
     throw new Error(`the lab could not start: '${script} ${args.join(' ')}' exited with ${res.code}\n${tail}`);
@@ -142,7 +155,8 @@ const ensured = new Map<string, Promise<LabState>>();
 
 /**
  * Brings the lab up (lab-up.sh: idempotent, well under 2 s when it is already up) once per process
- * for each size asked for. Throws a clear error when it cannot: a test must fail, not skip.
+ * for each size asked for. Throws a clear error when it cannot: a test must fail, not skip. A
+ * resize waits while another process holds lockLab() (it would pull guests from under it).
  */
 export function ensureLab(opts: LabOptions = {}): Promise<LabState> {
   const want = { hosts: opts.hosts ?? 4, guests: opts.guests ?? 5 };
@@ -247,7 +261,12 @@ export function labSshArgs(host: number | string): string[] {
     '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', '-p', String(h.port), `${h.user}@${h.address}`];
 }
 
-/** Lines of the lab sshd's log (LogLevel VERBOSE; .lab/sshd.log); [] when there is none. */
+/**
+ * Lines of the lab sshds' log (LogLevel VERBOSE; .lab/sshd.log); [] when there is none. Every lab
+ * sshd (one per 16 hosts) appends to this one file (O_APPEND, one write per line), so
+ * `sshdLogLines().length` taken as a mark and a later `.slice(mark)` give exactly the lines logged
+ * in between, whichever sshd logged them.
+ */
 export function sshdLogLines(): string[] {
   const file = join(labDir(), 'sshd.log');
   if (!existsSync(file)) return [];
@@ -255,7 +274,7 @@ export function sshdLogLines(): string[] {
 }
 
 /**
- * TCP connections the lab sshd accepted, per lab address (127.0.1.<i>), from its log lines
+ * TCP connections the lab sshds accepted, per lab address (127.0.1.<i>), from its log lines
  * ("Connection from A port P on 127.0.1.<i> port 2222"). Pass a slice of sshdLogLines() taken
  * after a mark to count one run's connections.
  */
@@ -268,7 +287,7 @@ export function sshdConnectionsPerHost(lines: readonly string[] = sshdLogLines()
   return counts;
 }
 
-/** Remote commands the lab sshd ran, per lab user ("Starting session: command for vplab<i> ..."). */
+/** Remote commands the lab sshds ran, per lab user ("Starting session: command for vplab<i> ..."). */
 export function sshdCommandsPerUser(lines: readonly string[] = sshdLogLines()): Map<string, number> {
   const counts = new Map<string, number>();
   for (const line of lines) {

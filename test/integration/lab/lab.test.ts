@@ -46,17 +46,23 @@ t.test('the lab runs as root: lab users behind the lab sshd', async (t) => {
 });
 
 t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async (t) => {
+  // The lock keeps tests that change guests away while this one lists them; other tests' SSH
+  // connections may still land in the log, so only this test's own ones are counted: its clients
+  // connect from a loopback source address of their own (ssh -b; all of 127/8 is local).
+  t.teardown(await lockLab());
+  const source = `127.99.${(process.pid >> 8) & 255}.${(process.pid & 255) || 1}`;
   const mark = sshdLogLines().length;
   const want = labGuestNames();
   t.same(want, ['win01', 'win02', 'win03', 'win04', 'win05']);
   for (const h of labHosts()) {
-    const res = await run(['ssh', ...labSshArgs(h.name), 'virsh', '-c', 'qemu:///session', 'list', '--all', '--name']);
+    const ssh = ['ssh', '-b', source, ...labSshArgs(h.name)];
+    const res = await run([...ssh, 'virsh', '-c', 'qemu:///session', 'list', '--all', '--name']);
     t.equal(res.code, 0, `${h.name}: ssh + virsh list: ${res.stderr}`);
     t.same(res.stdout.split('\n').filter(Boolean).sort(), want, `${h.name} has win01..win05`);
-    const env = await run(['ssh', ...labSshArgs(h.name), 'printf', '%s', '"$XDG_RUNTIME_DIR"']);
+    const env = await run([...ssh, 'printf', '%s', '"$XDG_RUNTIME_DIR"']);
     t.equal(env.stdout, h.runtimeDir, `${h.name}: sshd hands the session its own runtime dir`);
   }
-  const lines = sshdLogLines().slice(mark);
+  const lines = sshdLogLines().slice(mark).filter((l) => l.includes(` from ${source} port `));
   const conns = sshdConnectionsPerHost(lines);
   const cmds = sshdCommandsPerUser(lines);
   for (const h of labHosts()) {
@@ -73,6 +79,7 @@ t.test('a host key that is not in known_hosts is refused by OpenSSH', async (t) 
 });
 
 t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139 NICs', async (t) => {
+  t.teardown(await lockLab()); // tests that convert guests hold the lock while they do
   const models = new Set<string>();
   let cdroms = 0;
   for (const h of labHosts()) {
