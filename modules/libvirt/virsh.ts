@@ -60,20 +60,32 @@ export function defineBatchCommand(uri: string, items: { uuid: string; bytes: nu
     ...items.map((it, i) => `head -c ${Math.trunc(it.bytes)} > ${i}.xml`),
     'lock="${XDG_RUNTIME_DIR:-/tmp}/virtplay-$(id -u).lock"',
     `if command -v flock >/dev/null 2>&1; then exec 9>>"$lock" && flock -w ${Math.trunc(lockWaitSec)} 9 || { echo "another virtplay run has held $lock for over ${Math.trunc(lockWaitSec)} s" >&2; exit ${LOCK_BUSY}; }; fi`,
-    'c=""',
   ];
+  const checked = items.flatMap((it, i) => (it.sha256 === undefined ? [] : [i]));
+  if (checked.length > 0) {
+    // Every checked guest's current definition in ONE virsh process, split into N.cur files
+    // (virsh's echo does not end its line: the marker may precede the XML on the same line).
+    const dumps = checked.map((i) => `echo ${MARK}-cur ${i}; dumpxml --inactive --security-info ${checkUuid(items[i]!.uuid)}`).join('; ');
+    lines.push(`${v} "${dumps}" 2>/dev/null | awk -v M='${MARK}-cur ' '${SPLIT_AWK}'`);
+  }
+  lines.push('c=""');
   items.forEach((it, i) => {
     const uuid = checkUuid(it.uuid);
     const step = `c="$c define --validate ${i}.xml; echo ${MARK}-readback ${i}; dumpxml --inactive --security-info ${uuid};"`;
     if (it.sha256 === undefined) lines.push(step);
     else {
       if (!/^[0-9a-f]{64}$/.test(it.sha256)) throw new Error('sha256 must be 64 hex digits');
-      lines.push(`if [ "$(${v} dumpxml --inactive --security-info ${uuid} | sha256sum | cut -c1-64)" = ${it.sha256} ]; then ${step}; else echo "${MARK}-stale ${i}"; fi`);
+      lines.push(`if [ -f ${i}.cur ] && [ "$(sha256sum < ${i}.cur | cut -c1-64)" = ${it.sha256} ]; then ${step}; else echo "${MARK}-stale ${i}"; fi`);
     }
   });
   lines.push(`if [ -n "$c" ]; then ${v} "$c echo ${MARK}-end"; else echo "${MARK}-end"; fi`);
   return lines.join('\n');
 }
+
+/** awk (mawk or gawk): lines after "<M>N" go to N.cur, the rest of the marker's line included. */
+const SPLIT_AWK =
+  '{ line = $0; while ((i = index(line, M)) > 0) { rest = substr(line, i + length(M)); match(rest, /^[0-9]+/); ' +
+  'f = substr(rest, 1, RLENGTH) ".cur"; line = substr(rest, RLENGTH + 1) }; if (f != "") print line > f }';
 
 export function startCommand(uri: string, uuid: string): string {
   return `${virsh(uri)} start ${checkUuid(uuid)}`;
