@@ -211,11 +211,12 @@ export function processesOf(uid: number, match: (argv: string[]) => boolean): nu
   return out;
 }
 
-/** The `virsh` process of a define batch (its command string holds `define --validate`). */
-export const isDefineVirsh = (argv: string[]): boolean => (argv[0] ?? '').endsWith('virsh') && argv.some((a) => a.includes('define --validate'));
+/** The `virsh` process of a define batch (its command string holds `define N.xml`). */
+const DEFINE_STEP = /\bdefine \d+\.xml\b/;
+export const isDefineVirsh = (argv: string[]): boolean => (argv[0] ?? '').endsWith('virsh') && argv.some((a) => DEFINE_STEP.test(a));
 
 /** The shell of a define batch (its script holds the command string); it runs the hash checks, then virsh. */
-export const isBatchShell = (argv: string[]): boolean => !(argv[0] ?? '').endsWith('virsh') && argv.some((a) => a.includes('define --validate'));
+export const isBatchShell = (argv: string[]): boolean => !(argv[0] ?? '').endsWith('virsh') && argv.some((a) => DEFINE_STEP.test(a));
 
 /** Polls (every 5 ms) until `find()` returns pids; resolves with them, or [] after timeoutMs. */
 export async function waitFor(find: () => number[], timeoutMs: number, stop?: () => boolean): Promise<number[]> {
