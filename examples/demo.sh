@@ -10,7 +10,7 @@ bash test/lab/lab-up.sh --reset
 if [ "$(id -u)" = 0 ]; then inv=examples/inventory/lab.yml; else inv=examples/inventory/local.yml; fi
 playbook=${1:-playbooks/linux-virtio.yml}
 echo "== virtplay $playbook -i $inv --diff   (first run: converts the guests)"
-node dist/engine/cli.js "$playbook" -i "$inv" --diff -v
+node dist/engine/cli.js "$playbook" -i "$inv" --diff
 echo
 echo "== virtplay $playbook -i $inv   (second run: nothing to change)"
 node dist/engine/cli.js "$playbook" -i "$inv"
