@@ -7,7 +7,7 @@
 import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { Domain } from './domain/index.js';
-import { inactiveDomain, liveDomain } from './parsed.js';
+import { inactiveDomain, liveDomain, predictedFacts, rememberParsed } from './parsed.js';
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
@@ -53,7 +53,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
             p.newXml === undefined
               ? []
               : // Both sides through the same serializer: the diff shows changes, not quote styles.
-                [{ before: inactiveDomain(p.guest).toXml(), after: p.newXml, before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+                [{ before: inactiveDomain(p.guest).toXml(), after: p.newXml(), before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
           )
         : [];
 
@@ -74,7 +74,9 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
 interface GuestPlan {
   guest: GuestFacts;
   changes: string[];
-  newXml?: string;
+  /** The planned definition (when there are changes), serialized on demand. */
+  dom?: Domain;
+  newXml?: () => string;
   /** The live configuration still lacks the declared state (even when the definition has it). */
   livePending: boolean;
 }
@@ -84,7 +86,9 @@ function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A
   const changes = spec.plan(dom, args, g);
   const live = liveDomain(g);
   const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
-  return { guest: g, changes, livePending, ...(changes.length > 0 ? { newXml: dom.toXml() } : {}) };
+  if (changes.length === 0) return { guest: g, changes, livePending };
+  let xml: string | undefined;
+  return { guest: g, changes, livePending, dom, newXml: () => (xml ??= dom.toXml()) };
 }
 
 async function applyPlans<A extends EditArgs>(
@@ -97,20 +101,28 @@ async function applyPlans<A extends EditArgs>(
 ): Promise<void> {
   const todo = plans.map((p, i) => ({ p, r: reports[i]! })).filter(({ p }) => p.newXml !== undefined);
   if (todo.length === 0) return;
+  const verified = new Map<GuestFacts, Domain>();
   const outcomes = await defineGuests(
     ctx,
     facts.uri,
     todo.map(({ p }) => ({
       guest: p.guest,
-      newXml: p.newXml!,
+      newXml: p.newXml!(),
       // Everything asked for holds when planning again on what libvirt kept finds nothing to do.
-      verify: (readBack) => spec.plan(Domain.parse(readBack, { validate: false }), args, p.guest).map((c) => `still to do: ${c}`),
+      verify: (readBack) => {
+        const dom = Domain.parse(readBack, { validate: false });
+        const left = spec.plan(dom, args, p.guest);
+        if (left.length === 0) verified.set(p.guest, dom); // untouched by the plan: reusable
+        return left.map((c) => `still to do: ${c}`);
+      },
     })),
   );
   outcomes.forEach((o, i) => {
     const { p, r } = todo[i]!;
-    // Keep the cached facts true for the following tasks: no second gather needed.
-    facts.guests.set(p.guest.name, { ...p.guest, inactiveXml: o.xml });
+    // Keep the cached facts true for the following tasks: no second gather, no second parse.
+    const next: GuestFacts = { ...p.guest, inactiveXml: o.xml };
+    const dom = verified.get(p.guest);
+    facts.guests.set(p.guest.name, o.ok && dom ? rememberParsed(next, dom) : next);
     if (!o.ok) {
       r.failed = true;
       r.changed = false;
@@ -126,9 +138,9 @@ async function applyPlans<A extends EditArgs>(
  * (virtio_disk, then boot_disk from vda) shows under --check exactly what a real run does.
  */
 function predictPlans(ctx: TaskContext, facts: LibvirtFacts, plans: GuestPlan[]): void {
-  const predicted = plans.filter((p) => p.newXml !== undefined);
+  const predicted = plans.filter((p) => p.dom !== undefined);
   if (predicted.length === 0) return;
-  for (const p of predicted) facts.guests.set(p.guest.name, { ...p.guest, inactiveXml: p.newXml! });
+  for (const p of predicted) facts.guests.set(p.guest.name, predictedFacts(p.guest, p.dom!));
   ctx.setFacts(libvirtFacts, facts);
 }
 

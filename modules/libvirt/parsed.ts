@@ -34,3 +34,20 @@ export function liveDomain(g: GuestFacts): Domain | undefined {
   entry.live ??= parse(g.liveXml, g.name);
   return entry.live.clone();
 }
+
+/** A parse we already hold (a plan's result, a verified read-back) becomes the guest's cached tree. */
+export function rememberParsed(g: GuestFacts, dom: Domain): GuestFacts {
+  parsed.set(g, { inactive: dom });
+  return g;
+}
+
+/**
+ * Facts for a definition that exists only as a tree (check mode's prediction for later tasks):
+ * the XML text is serialized only if someone reads it.
+ */
+export function predictedFacts(g: GuestFacts, dom: Domain): GuestFacts {
+  let xml: string | undefined;
+  const f: GuestFacts = { uuid: g.uuid, name: g.name, running: g.running, ...(g.liveXml !== undefined ? { liveXml: g.liveXml } : {}), inactiveXml: '' };
+  Object.defineProperty(f, 'inactiveXml', { enumerable: true, get: () => (xml ??= dom.toXml()) });
+  return rememberParsed(f, dom);
+}
