@@ -9,6 +9,8 @@ import { loadVarsDirs } from '../inventory/vars-dirs.js';
 import { createRegistry } from '../module-registry.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { createReporter } from '../report/create.js';
+import { secretValues } from '../report/redact.js';
+import { hostVars } from '../inventory/host-vars.js';
 import { runPlaybook } from '../runner/run-playbook.js';
 import { renderValue } from '../template/render.js';
 import type { Playbook, Vars } from '../types.js';
@@ -64,7 +66,11 @@ export async function run(o: CliOptions): Promise<number> {
   }
 
   const tty = Boolean(process.stdout.isTTY) && !o.json;
+  // Values of secret-named variables (passwords, passphrases, tokens) are masked in every output,
+  // even before a result would reveal them.
+  const secrets = [...new Set([extraVars, ...[...inventory.hosts.keys()].map((h) => hostVars(inventory, h))].flatMap((v) => secretValues(v)))];
   const reporter = await createReporter({
+    secrets,
     json: o.json,
     tty,
     verbosity: o.verbosity,

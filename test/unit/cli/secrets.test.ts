@@ -1,0 +1,6 @@
+import t from 'tap';
+import { secretValues } from '../../../engine/report/redact.js';
+
+t.test('the CLI masks the values of secret-named inventory and extra vars', async (t) => {
+  t.same(secretValues({ ansible_ssh_private_key_passphrase: 'hunter2', libvirt_uri: 'qemu:///system', nested: { api_token: 'tok' } }).sort(), ['hunter2', 'tok']);
+});
