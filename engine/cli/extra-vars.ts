@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { OptionsError } from '../errors.js';
 import type { Vars } from '../types.js';
+import { KvError, parseKvArgs } from '../playbook/kv-args.js';
 import { parseYaml as parseYamlFile } from '../yaml/parse.js';
 
 export function parseExtraVars(values: readonly string[]): Vars {
@@ -50,39 +51,12 @@ function asMapping(v: unknown, where: string): Vars {
   return v as Vars;
 }
 
-/** `a=1 b='two words' c="x y"`: shell-like words split on blanks, each key=value. */
+/** `a=1 b='two words' c="x y"`: words split as module short-form arguments are, values kept as strings. */
 export function parseKeyValues(s: string, original = s): Vars {
-  const out: Vars = {};
-  const words: string[] = [];
-  let cur = '';
-  let quote: string | null = null;
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
+  try {
+    return parseKvArgs(s, { typed: false });
+  } catch (e) {
+    if (e instanceof KvError) throw new OptionsError(`-e ${JSON.stringify(original)}: ${e.message}`);
+    throw e;
   }
-  if (quote) throw new OptionsError(`-e ${JSON.stringify(original)}: unterminated ${quote} quote`);
-  if (inWord) words.push(cur);
-  for (const w of words) {
-    const eq = w.indexOf('=');
-    if (eq <= 0) throw new OptionsError(`-e ${JSON.stringify(original)}: expected key=value, got ${JSON.stringify(w)}`);
-    const key = w.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new OptionsError(`-e ${JSON.stringify(original)}: ${JSON.stringify(key)} is not a valid variable name`);
-    out[key] = w.slice(eq + 1);
-  }
-  return out;
 }

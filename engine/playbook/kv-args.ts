@@ -50,16 +50,19 @@ function unquote(v: string): string {
   return v.replace(/(["'])((?:\\.|(?!\1).)*)\1/g, '$2');
 }
 
-export function parseKvArgs(s: string): Record<string, unknown> {
+/**
+ * `typed: false` keeps every value a string, as ansible-playbook does for `-e key=value`.
+ */
+export function parseKvArgs(s: string, opts: { typed?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const w of words(s.trim())) {
     const eq = w.indexOf('=');
     if (eq <= 0) throw new KvError(`expected key=value, got '${w}'`);
     const key = w.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new KvError(`bad argument name '${key}'`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new KvError(`'${key}' is not a valid name (letters, digits and _, not starting with a digit)`);
     if (key in out) throw new KvError(`argument '${key}' given twice`);
     const raw = w.slice(eq + 1);
-    if (raw.startsWith('"') || raw.startsWith("'") || /\{\{|\{%/.test(raw)) out[key] = unquote(raw);
+    if (opts.typed === false || raw.startsWith('"') || raw.startsWith("'") || /\{\{|\{%/.test(raw)) out[key] = unquote(raw);
     else {
       try {
         out[key] = raw === '' ? '' : parseScalar(raw, { version: '1.1' });

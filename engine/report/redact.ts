@@ -5,7 +5,8 @@
  */
 
 /** Keys whose values are secret, as Ansible users name them (ansible_password, *_passphrase, ...). */
-export const SECRET_KEY = /pass(word|phrase)?|secret|token|private_key/i;
+/** Names of variables whose values are secrets; a path to a key file (…_file, …_path) is not one. */
+export const SECRET_KEY = /^(?!.*_(file|path)$).*(pass(word|phrase)?|secret|token|private_key)/i;
 export const MASK = '********';
 /** Shorter secret values are masked where they stand as a whole value, not inside other text. */
 const MIN_EMBEDDED = 4;

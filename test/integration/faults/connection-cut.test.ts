@@ -60,6 +60,7 @@ t.test('SSH connection cut during a define batch', async (t) => {
   const finalLabel = new Map(GUESTS.map((g) => [g, stageOf(refs[3]!.get(g)!, stages.get(g)!)]));
   t.comment(`reference states of ${FAULT}: ${GUESTS.map((g) => `${g}: ${[...new Set(stages.get(g)!.map((s) => stageOf(s.xml, stages.get(g)!)))].join(' -> ')}`).join('; ')}`);
 
+  let landed = 0;
   for (const trial of TRIALS) {
     await t.test(`cut in define batch ${trial.batch} (${trial.how}, +${trial.delayMs} ms)`, async (t) => {
       await restoreGuests(FAULT, old);
@@ -91,20 +92,26 @@ t.test('SSH connection cut during a define batch', async (t) => {
       const st = r.doc?.stats[FAULT];
       const conns = r.doc?.virtplay.transport[FAULT]?.connections ?? 0;
       let how: string;
-      if (trial.how === 'virsh') {
+      if (trial.how === 'virsh' && killed === 0) {
+        // The define finished within the delay: nothing was cut, the run must simply be complete.
+        t.equal(r.code, 0, `exit 0: ${describeRun(r)}`);
+        how = 'define finished before the kill';
+      } else if (trial.how === 'virsh') {
         // The command ends (killed remote process), the connection lives: a failed task, not unreachable.
         t.equal(r.code, 2, `exit 2: ${describeRun(r)}`);
         t.equal(st?.failures, 1, `${FAULT}: failed`);
         t.match(hostMessages(r.doc, FAULT), /define command did not complete/, 'says the define did not complete');
         how = 'failed (define did not complete)';
-      } else if (r.code === 4 || trial.delayMs === 0) {
+      } else if (r.code === 4) {
+        landed++;
         t.equal(r.code, 4, `exit 4: ${describeRun(r)}`);
         t.equal(st?.unreachable, 1, `${FAULT}: unreachable`);
         t.match(hostMessages(r.doc, FAULT), /connection lost while running a command/, 'says the connection was lost');
         how = 'unreachable (connection lost)';
       } else {
-        // The batch had ended: the cut fell between two commands (the transport connected again
-        // for the next one) or after the last one (the run was complete: nothing was cut).
+        // The batch had ended (on a loaded machine even a +0 ms cut can come too late): the cut
+        // fell between two commands (the transport connected again for the next one) or after the
+        // last one (the run was complete: nothing was cut). At least one trial must land (below).
         t.equal(r.code, 0, `exit 0: ${describeRun(r)}`);
         if (killed > 0) t.ok(conns === 1 || conns === 2, `cut while idle: ${conns} connection(s)`);
         else t.equal(conns, 1, 'the run ended before the cut: one connection');
@@ -130,5 +137,6 @@ t.test('SSH connection cut during a define batch', async (t) => {
       t.comment(`fault 1 [batch ${trial.batch}, ${trial.how}, +${trial.delayMs} ms] exit ${r.code} ${how}; after the fault ${line}; after the re-run (changed ${rerun.doc?.stats[FAULT]?.changed}) ${stagesLine(FAULT, conv, stages)}; third run changed ${third.doc?.stats[FAULT]?.changed}`);
     });
   }
+  t.ok(landed >= 1, `at least one cut landed during a command and was reported unreachable (${landed} of ${TRIALS.length})`);
   await resetLab();
 });
