@@ -5,16 +5,15 @@
  * the right hosts (and only their guests change); a limit matching nothing is exit 5.
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ensureLab, labDir, labHosts, labKnownHostsPath, labSshArgs, lockLab, originalGuestXml, resetLab, run,
+  labDir, labHosts, labKnownHostsPath, labSshArgs, originalGuestXml, resetLab, run,
   sshdConnectionsPerHost,
 } from '../../lab/lab.js';
 import {
-  FIXTURES, LAB_INVENTORY, PLAYBOOKS, changedGuests, cleanupCli, guestOf, heldConnections, nicsOf, ownSshdLines,
-  recapLine, requireBuild, snapshotLab, startTrap, sshdMark, sshdSince, taskResult, virtplay, virtplayJson,
+  FIXTURES, LAB_INVENTORY, PLAYBOOKS, changedGuests, guestOf, heldConnections, holdLab, nicsOf, ownSshdLines,
+  recapLine, snapshotLab, startTrap, sshdMark, sshdSince, taskResult, virtplay, virtplayJson,
 } from './virtplay-cli.js';
 
 const PLAYBOOK = join(PLAYBOOKS, 'virtio-nic.yml');
@@ -24,17 +23,7 @@ const ALL = ['lab1', 'lab2', 'lab3', 'lab4'];
 let tmp: string;
 
 t.before(async () => {
-  requireBuild();
-  await ensureLab({ hosts: 4, guests: 5 });
-  const waited = performance.now();
-  const release = await lockLab();
-  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
-  tmp = mkdtempSync(join(tmpdir(), 'virtplay-hosts-it-'));
-  t.teardown(() => {
-    release();
-    cleanupCli();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  tmp = await holdLab(t, 'virtplay-hosts-it-');
 });
 
 /** Asserts which lab hosts had their guests converted: the others are still as lab-up defined them. */

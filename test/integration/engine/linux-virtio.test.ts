@@ -6,15 +6,14 @@
  * `--tags`, `--list-hosts`, `--list-tasks`, `--syntax-check` on the real playbooks.
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ensureLab, labGuestNames, labHosts, lockLab, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
+  labGuestNames, labHosts, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
 } from '../../lab/lab.js';
 import {
-  FIXTURES, LAB_INVENTORY, PLAYBOOKS, cdromBlocks, changedGuests, cleanupCli, disksOf, guestOf, heldConnections, nicsOf,
-  osBootOf, ownSshdLines, requireBuild, startTrap, snapshotLab, sshdMark, sshdSince, taskResult, virtplay, virtplay as virtplayRaw, virtplayJson, type CliRun, type LabSnapshot,
+  FIXTURES, LAB_INVENTORY, PLAYBOOKS, cdromBlocks, changedGuests, disksOf, guestOf, heldConnections, holdLab, nicsOf,
+  osBootOf, ownSshdLines, startTrap, snapshotLab, sshdMark, sshdSince, taskResult, virtplay, virtplay as virtplayRaw, virtplayJson, type CliRun, type LabSnapshot,
 } from './virtplay-cli.js';
 import type { JsonDocument } from '../../../engine/report/json.js';
 
@@ -26,17 +25,7 @@ const BOOT_TASK = 'boot from vda';
 let tmp: string;
 
 t.before(async () => {
-  requireBuild();
-  await ensureLab({ hosts: 4, guests: 5 });
-  const waited = performance.now();
-  const release = await lockLab();
-  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
-  tmp = mkdtempSync(join(tmpdir(), 'virtplay-linux-it-'));
-  t.teardown(() => {
-    release();
-    cleanupCli();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  tmp = await holdLab(t, 'virtplay-linux-it-');
 });
 
 interface Measured {

@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import type { JsonDocument } from '../../../engine/report/json.js';
-import { guestXml, labGuestNames, labHosts, sshdLogLines } from '../../lab/lab.js';
+import type { Test } from 'tap';
+import { ensureLab, guestXml, labGuestNames, labHosts, lockLab, sshdLogLines } from '../../lab/lab.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = join(ROOT, 'dist', 'engine', 'cli.js');
@@ -329,4 +330,23 @@ export async function startTrap(): Promise<Trap> {
       return new Promise<void>((ok) => server.close(() => ok()));
     },
   };
+}
+
+/**
+ * The common start of these test files: the CLI is built, the 4x5 lab is up, and this file holds
+ * the lab lock until it ends (the CLI's leftovers cleaned then). Returns a private temp folder.
+ */
+export async function holdLab(t: Test, tmpPrefix: string): Promise<string> {
+  requireBuild();
+  await ensureLab({ hosts: 4, guests: 5 });
+  const waited = performance.now();
+  const release = await lockLab();
+  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
+  const tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
+  t.teardown(() => {
+    release();
+    cleanupCli();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return tmp;
 }
