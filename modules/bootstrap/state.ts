@@ -2,15 +2,22 @@
  * The bootstrap's memory of a guest, kept in the domain XML's <metadata> under virtplay's
  * namespace (no local state file: any control machine can resume):
  *   attach    - the dummy image exists (named with a random token, so it can never be someone
- *               else's file) and it and the driver ISO are in the definition
- *   installed - the guest's virtio storage driver is known to be installed and bound
- *   switched  - the boot disk is on virtio (vda), the dummy disk is out of the definition
- *   done      - the guest booted from vda; nothing left to do
+ *               else's file) and it, the driver ISO and the agent channel are in the definition;
+ *               the guest waits for its virtio storage driver
+ *   installed - the driver is known to be in: bound and loaded (the agent checked), or the
+ *               operator said so (driver_installed: true)
+ *   switched  - boot disk on virtio vda (and, for Windows, the NIC on virtio), the dummy out of
+ *               the definition (its image kept until the boot is confirmed), on_reboot/on_crash
+ *               set to destroy for the first boot; what it was before is recorded for the rollback
+ *   done      - the first boot from vda was confirmed; lifecycle actions restored, dummy deleted
+ * A first boot that is not confirmed rolls the guest back to `attach` (boot disk where it was)
+ * with `rolled_back` saying why.
  */
 import type { Domain } from '../libvirt/domain/index.js';
+import { BOOTSTRAP_NS } from '../libvirt/bootstrap-metadata.js';
 
 export type Phase = 'attach' | 'installed' | 'switched' | 'done';
-const PHASES: Phase[] = ['attach', 'installed', 'switched', 'done'];
+const PHASES: readonly Phase[] = ['attach', 'installed', 'switched', 'done'];
 
 export interface BootstrapState {
   phase: Phase;
@@ -19,17 +26,69 @@ export interface BootstrapState {
   /** Source path of the boot disk being moved. */
   boot: string;
   iso: string;
+  /** The guest agent's guest-get-osinfo id (mswindows on Windows), once an agent answered. */
+  os?: string;
+  /** What showed the driver is in: 'agent' (bound and loaded) or 'operator' (driver_installed). */
+  evidence?: 'agent' | 'operator';
+  /** Before the switch: the boot disk's bus and target, NIC models by MAC, lifecycle actions. */
+  prevBus?: string;
+  prevTarget?: string;
+  /** "mac=model mac=model" */
+  prevNics?: string;
+  prevOnReboot?: string;
+  prevOnCrash?: string;
+  /** The guest ran when it was switched (a rollback starts it again). */
+  wasRunning?: boolean;
+  /** Addresses the guest's old NIC had (agent), "name: addr/prefix, ...". */
+  addresses?: string;
+  /** Why the last switch was rolled back. */
+  rolledBack?: string;
+  /** 'keep': the NIC keeps its model at the switch (NetKVM could not be staged). */
+  nic?: 'switch' | 'keep';
 }
 
-const LOCAL = 'bootstrap';
-const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
+const FIELDS: [keyof BootstrapState, string][] = [
+  ['phase', 'phase'],
+  ['dummy', 'dummy'],
+  ['boot', 'boot'],
+  ['iso', 'iso'],
+  ['os', 'os'],
+  ['evidence', 'evidence'],
+  ['prevBus', 'prev_bus'],
+  ['prevTarget', 'prev_target'],
+  ['prevNics', 'prev_nics'],
+  ['prevOnReboot', 'prev_on_reboot'],
+  ['prevOnCrash', 'prev_on_crash'],
+  ['wasRunning', 'was_running'],
+  ['addresses', 'addresses'],
+  ['rolledBack', 'rolled_back'],
+  ['nic', 'nic'],
+];
 
 export function readState(dom: Domain): BootstrapState | undefined {
-  const a = dom.getMetadataAttrs(NS);
+  const a = dom.getMetadataAttrs(BOOTSTRAP_NS);
   if (!a || !PHASES.includes(a.phase as Phase) || !a.dummy || !a.boot) return undefined;
-  return { phase: a.phase as Phase, dummy: a.dummy, boot: a.boot, iso: a.iso ?? '' };
+  const s: Record<string, unknown> = {};
+  for (const [key, attr] of FIELDS) {
+    const v = a[attr];
+    if (v === undefined || v === '') continue;
+    s[key] = key === 'wasRunning' ? v === 'yes' : v;
+  }
+  s.iso ??= '';
+  return s as unknown as BootstrapState;
 }
 
-export function writeState(dom: Domain, s: BootstrapState): void {
-  dom.setMetadataAttrs({ phase: s.phase, dummy: s.dummy, boot: s.boot, iso: s.iso }, NS, 'virtplay', LOCAL);
+/** Writes the state; true when the stored attributes changed. */
+export function writeState(dom: Domain, s: BootstrapState): boolean {
+  const want: Record<string, string> = {};
+  for (const [key, attr] of FIELDS) {
+    const v = s[key];
+    if (v === undefined || v === '') continue;
+    want[attr] = typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+  }
+  const cur = dom.getMetadataAttrs(BOOTSTRAP_NS) ?? {};
+  if (Object.keys(cur).length === Object.keys(want).length && Object.entries(want).every(([k, v]) => cur[k] === v)) return false;
+  dom.removeMetadata(BOOTSTRAP_NS);
+  dom.setMetadataAttrs(want, BOOTSTRAP_NS, 'virtplay', 'bootstrap');
+  return true;
 }

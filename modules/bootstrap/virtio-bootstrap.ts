@@ -2,32 +2,37 @@
  * virtio_bootstrap: the seed article's dummy-disk procedure as a resumable state machine per guest
  * (phases in <metadata>, see state.ts). A Windows guest cannot install its virtio storage driver
  * before a virtio disk exists, and must not boot from virtio before the driver is in; so:
- *   attach  : dummy image (qemu-img, never over an existing file; made before the definition
- *             names it, so a failure leaves the guest as it was) on virtio + driver ISO, boot
- *   install : through the guest agent, install the driver and confirm it is bound
- *             (no agent: stop in a waiting state that says what the operator must do)
- *   switch  : graceful shutdown, dummy out, boot disk to virtio vda, delete only our dummy image
- *   confirm : boot, agent ping -> done
- * Every step reads the state first, so a run killed between any two remote commands resumes.
+ *   attach    : dummy image (qemu-img, never over an existing file) + driver ISO + agent channel
+ *               defined; hot-plugged into a running guest, else the guest is booted
+ *   (evidence): the guest agent installs the driver and confirms it is loaded (Code 0), or the
+ *               operator confirms it (driver_installed: true); else the guest waits, with the steps
+ *   installed : graceful shutdown; switch: boot disk to virtio vda, NIC to virtio (Windows: now,
+ *               not before), on_reboot/on_crash destroy
+ *   switched  : first boot from vda confirmed -> done (lifecycle restored, dummy image deleted),
+ *               or not -> the pre-switch definition back (boot disk on its old bus), started again
+ *               when it ran before, the task failed saying what happened
+ * Every definition change goes through defineStep (backup, define, read back, verify, restore);
+ * every step reads the state first, so a run killed between any two remote commands resumes.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { TaskError } from '../../engine/errors.js';
-import type { ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
-import { waitForAgent } from '../libvirt/agent.js';
-import { defineGuests } from '../libvirt/define-guests.js';
+import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { agentPing, waitForAgent } from '../libvirt/agent.js';
 import { Domain } from '../libvirt/domain/index.js';
-import type { GuestReport } from '../libvirt/edit-module.js';
 import { libvirtFacts, type GuestFacts } from '../libvirt/facts.js';
 import { domState, shutdownGuest, startGuest } from '../libvirt/power.js';
 import { selectGuests, type GuestSelector } from '../libvirt/select-guests.js';
-import { createImageCommand, removeFileCommand } from '../libvirt/virsh.js';
-import { installStorageDriver } from './driver-install.js';
+import { createImageCommand, removeFileCommand, setLifecycleLiveCommand } from '../libvirt/virsh.js';
+import { defineStep, planStepDiff, type Planner } from './define-step.js';
+import { installStorageDriver, type InstallOutcome } from './driver-install.js';
+import { confirmFirstBoot } from './first-boot.js';
+import { attachLive } from './live-attach.js';
 import { readState, type BootstrapState } from './state.js';
-import { folderFromLibosinfo, manualInstallSteps } from './windows-drivers.js';
-import { attachStep, bootDiskOf, hasAgentChannel, setPhase, switchStep } from './xml-steps.js';
+import { attachPlan, bootDiskOf, donePlan, hasAgentChannel, installedPlan, rollbackPlan, switchPlan } from './steps.js';
+import { folderFromDefinition, manualInstallSteps } from './windows-drivers.js';
 
-interface Args extends GuestSelector {
+export interface BootstrapArgs extends GuestSelector {
   virtio_win_iso: string;
   dummy_size_mb?: number;
   dummy_dir?: string;
@@ -36,114 +41,150 @@ interface Args extends GuestSelector {
   install_timeout?: number;
   shutdown_timeout?: number;
   force?: boolean;
+  /** The operator installed the driver by hand (no agent): go on to the switch. */
+  driver_installed?: boolean;
+  /** A running guest that cannot get the dummy disk live: restart it (if_needed) or wait (never). */
+  restart?: 'never' | 'if_needed';
+  /** Without an agent, the first boot from vda counts as confirmed when the guest stays up this long. */
+  confirm_seconds?: number;
   guest_install_command?: string[];
   guest_check_command?: string[];
 }
 
-interface BootstrapReport extends GuestReport {
+interface BootstrapReport {
+  guest: string;
+  changed: boolean;
+  changes: string[];
   phase: string;
   waiting?: boolean;
+  failed?: boolean;
+  rolled_back?: boolean;
+  msg?: string;
 }
 
-export const virtioBootstrap: ModuleDef<Args> = {
+export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
   name: 'virtio_bootstrap',
-  description: "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk, driver install via the guest agent, switch",
+  description: "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk, driver install (guest agent or operator), switch, first boot confirmed or rolled back",
   checkMode: 'plan',
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
     const reports: BootstrapReport[] = [];
+    const diff: DiffEntry[] = [];
     for (const g of selectGuests(facts, args)) {
       const r: BootstrapReport = { guest: g.name, changed: false, changes: [], phase: '' };
       reports.push(r);
       try {
-        await bootstrapGuest(ctx, facts.uri, g, args, r);
+        await bootstrapGuest(ctx, facts.uri, g, args, r, diff);
       } catch (e) {
         if (!(e instanceof TaskError)) throw e;
         r.failed = true;
-        r.msg = e.message;
+        r.msg = e.message.replace(`${g.name}: `, '');
       }
       r.changed = r.changes.length > 0;
     }
     if (!ctx.check && reports.some((r) => r.changed)) ctx.invalidateFacts(libvirtFacts);
     for (const r of reports) if (r.waiting) ctx.warn(`${r.guest}: ${r.msg}`);
+    const done = reports.filter((r) => r.phase === 'done');
     const failed = reports.filter((r) => r.failed);
     const waiting = reports.filter((r) => r.waiting);
     const result: ModuleResult = {
       changed: reports.some((r) => r.changed),
       msg: [
-        `${reports.filter((r) => r.phase === 'done').length} of ${reports.length} guest(s) boot from virtio`,
+        `${done.length} of ${reports.length} guest(s) ${ctx.check ? 'boot' : 'boot'} from virtio`,
         waiting.length ? `${waiting.length} waiting for the driver` : '',
-        failed.length ? `${failed.length} failed: ${failed.map((f) => f.msg).join('; ')}` : '',
+        failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
       ]
         .filter(Boolean)
         .join(', '),
       guests: reports,
-      done_guests: reports.filter((r) => r.phase === 'done').map((r) => r.guest),
+      done_guests: done.map((r) => r.guest),
     };
+    if (diff.length > 0) result.diff = diff;
     if (failed.length > 0) result.failed = true;
     return result;
   },
 };
 
-async function bootstrapGuest(ctx: TaskContext, uri: string, g: GuestFacts, args: Args, r: BootstrapReport): Promise<void> {
-  let dom = Domain.parse(g.inactiveXml);
-  let s = readState(dom);
+async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, args: BootstrapArgs, r: BootstrapReport, diff: DiffEntry[]): Promise<void> {
+  let g = guest;
+  const first = Domain.parse(g.inactiveXml);
+  let s = readState(first);
   if (!s) {
-    const boot = bootDiskOf(dom, g.name);
+    const boot = bootDiskOf(first, g.name);
     if (boot.bus === 'virtio') {
       r.phase = 'done';
       r.msg = 'boots from a virtio disk already';
       return;
     }
-    s = newState(boot.sourceFile, args, g.name);
+    s = newState(boot.sourcePath, args, g);
   }
   if (s.phase === 'done') {
     r.phase = 'done';
     return;
   }
-  if (ctx.check) {
-    r.phase = s.phase;
-    r.changes.push(...plannedSteps(s));
-    return;
-  }
-  const state = s;
+  if (ctx.check) return checkGuest(ctx, g, s, args, r, diff);
+
   const ref = { name: g.name, uuid: g.uuid };
-  const define = async (changes: string[]) => {
-    if (changes.length === 0) return;
-    const [o] = await defineGuests(ctx, uri, [{ guest: { ...g }, newXml: dom.toXml(), verify: () => [] }]);
-    if (!o?.ok) throw new TaskError(o?.error ?? 'define failed', g.name);
-    g.inactiveXml = o.xml;
-    dom = Domain.parse(o.xml);
-    r.changes.push(...changes);
+  const step = async (planner: Planner) => {
+    const res = await defineStep(ctx, uri, g, planner);
+    g = res.guest;
+    r.changes.push(...res.changes);
+    const next = readState(Domain.parse(g.inactiveXml));
+    if (!next) throw new TaskError('the bootstrap state is missing from the definition after a define', g.name);
+    s = next;
   };
   const running = async () => (await domState(ctx, uri, ref)) === 'running';
-  const agentTimeoutMs = (args.agent_timeout ?? 300) * 1000;
 
   for (;;) {
-    r.phase = state.phase;
-    switch (state.phase) {
+    r.phase = s.phase;
+    switch (s.phase as BootstrapState['phase']) {
       case 'attach': {
+        if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); the driver must be shown to be in again`);
         // The image first: if it cannot be made (disk full, permissions), the definition is untouched.
-        await ensureDummyImage(ctx, state, args, g.name, r);
-        await define(attachStep(dom, state));
-        if (!(await running())) {
-          if (args.start_guest === false) return wait(r, `start the guest so that it finds the dummy virtio disk, then run again. ${manual(dom, state)}`);
+        await ensureDummyImage(ctx, s, args, g.name, r);
+        const cur: BootstrapState = s;
+        await step((dom) => attachPlan(dom, cur));
+        let started = false;
+        if (await running()) {
+          const live = await attachLive(ctx, uri, g, s);
+          r.changes.push(...live.done);
+          if (live.channelLater) ctx.warn(`${g.name}: the guest agent channel could not be hot-plugged; it is there from the next boot`);
+          if (live.missing.length > 0) {
+            if (args.restart !== 'if_needed') {
+              return wait(r, `the running guest does not see the attach step yet: ${live.missing.join('; ')}. It must be restarted (restart: if_needed does that). ${manual(g, s)}`);
+            }
+            const how = await shutdownGuest(ctx, uri, ref, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
+            await startGuest(ctx, uri, ref);
+            started = true;
+            r.changes.push(`restarted (${how === 'forced' ? 'powered off after the ACPI deadline' : 'ACPI shutdown'}) so that it sees the dummy disk and the ISO`);
+          }
+        } else {
+          if (args.start_guest === false) return wait(r, `start the guest so that it finds the dummy virtio disk. ${manual(g, s)}`);
           await startGuest(ctx, uri, ref);
+          started = true;
           r.changes.push('started with the dummy virtio disk and the driver ISO');
         }
-        if (!hasAgentChannel(dom)) return wait(r, `no QEMU guest agent channel in its definition. ${manual(dom, state)}`);
-        if (!(await waitForAgent(ctx, uri, ref, agentTimeoutMs))) {
-          return wait(r, `no QEMU guest agent answered within ${args.agent_timeout ?? 300} s. ${manual(dom, state)}`);
+        // A guest we just booted gets agent_timeout to bring its agent up; one already up answers now or not at all.
+        const agentUp = started ? await waitForAgent(ctx, uri, ref, (args.agent_timeout ?? 300) * 1000) : await agentPing(ctx, uri, ref, 5);
+        let found: InstallOutcome | undefined;
+        if (agentUp) {
+          found = await installStorageDriver(ctx, uri, ref, {
+            iso: s.iso,
+            timeoutMs: (args.install_timeout ?? 300) * 1000,
+            ...(args.guest_install_command ? { installCommand: args.guest_install_command } : {}),
+            ...(args.guest_check_command ? { checkCommand: args.guest_check_command } : {}),
+          });
+          r.changes.push(found.line);
+        } else if (!args.driver_installed) {
+          const why = started ? `no QEMU guest agent answered within ${args.agent_timeout ?? 300} s` : 'no QEMU guest agent answers';
+          return wait(r, `${why}. ${manual(g, s)}`);
         }
-        const done = await installStorageDriver(ctx, uri, ref, {
-          iso: state.iso,
-          timeoutMs: (args.install_timeout ?? 300) * 1000,
-          ...(args.guest_install_command ? { installCommand: args.guest_install_command } : {}),
-          ...(args.guest_check_command ? { checkCommand: args.guest_check_command } : {}),
-        });
-        const changes = [done];
-        setPhase(dom, state, 'installed', changes);
-        await define(changes);
+        const evidence: Pick<BootstrapState, 'evidence' | 'os' | 'addresses' | 'nic'> = found
+          ? { evidence: 'agent', os: found.os, nic: found.nicReady ? 'switch' : 'keep', ...(found.addresses ? { addresses: found.addresses } : {}) }
+          : { evidence: 'operator' };
+        if (!found) r.changes.push('driver confirmed by the operator (driver_installed: true)');
+        const at: BootstrapState = s;
+        await step((dom) => installedPlan(dom, at, evidence));
         break;
       }
       case 'installed': {
@@ -151,26 +192,25 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, g: GuestFacts, args
           const how = await shutdownGuest(ctx, uri, ref, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
           r.changes.push(how === 'forced' ? 'powered off after the ACPI deadline (force)' : 'shut down (ACPI)');
         }
-        await define(switchStep(dom, state, g.name));
+        const at: BootstrapState = s;
+        await step((dom) => switchPlan(dom, at, g.name));
         break;
       }
       case 'switched': {
-        const rm = await ctx.conn.exec(removeFileCommand(state.dummy));
-        if (rm.code !== 0) throw new TaskError(`could not delete the dummy image ${state.dummy}: ${rm.stderr.trim()}`, g.name);
-        if (!(await running())) {
-          await startGuest(ctx, uri, ref);
-          r.changes.push('started from the virtio boot disk');
-        }
-        if (hasAgentChannel(dom) && !(await waitForAgent(ctx, uri, ref, agentTimeoutMs))) {
-          throw new TaskError(
-            `runs from its virtio boot disk but no guest agent answered within ${args.agent_timeout ?? 300} s: it may not have booted. ` +
-              `The previous definitions are backed up under ${ctx.runDir}/backups; run again to check once more`,
-            g.name,
-          );
-        }
-        const changes: string[] = [];
-        setPhase(dom, state, 'done', changes);
-        await define(changes);
+        const at: BootstrapState = s;
+        const verdict = await confirmFirstBoot(ctx, uri, ref, {
+          agent: at.evidence === 'agent' && hasAgentChannel(Domain.parse(g.inactiveXml)),
+          agentTimeoutSec: args.agent_timeout ?? 300,
+          upSeconds: args.confirm_seconds ?? 180,
+        });
+        if (!verdict.ok) return rollBack(ctx, uri, g, at, verdict.why, args, r, step);
+        r.changes.push(`first boot from vda confirmed: ${verdict.how}`);
+        await step((dom) => donePlan(dom, at));
+        await restoreLiveLifecycle(ctx, uri, g, at);
+        const rm = await ctx.conn.exec(removeFileCommand(at.dummy));
+        if (rm.code !== 0) ctx.warn(`${g.name}: could not delete the dummy image ${at.dummy}: ${rm.stderr.trim()}`);
+        else r.changes.push(`dummy image ${at.dummy} deleted`);
+        r.msg = nicNote(at);
         break;
       }
       case 'done':
@@ -179,15 +219,84 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, g: GuestFacts, args
   }
 }
 
-function newState(bootFile: string | undefined, args: Args, guest: string): BootstrapState {
-  if (!bootFile && !args.dummy_dir) throw new TaskError('its boot disk is not a file; set dummy_dir for the dummy image', guest);
-  const token = randomBytes(4).toString('hex');
-  const dir = args.dummy_dir ?? dirname(bootFile!);
-  const stem = bootFile ? basename(bootFile).replace(/\.[^.]*$/, '') : guest.replace(/[^\w.-]+/g, '_');
-  return { phase: 'attach', dummy: join(dir, `${stem}.virtplay-dummy-${token}.qcow2`), boot: bootFile ?? '', iso: args.virtio_win_iso };
+/** The first boot was not confirmed: the pre-switch definition back, the guest as it was, the task failed. */
+async function rollBack(
+  ctx: TaskContext,
+  uri: string,
+  g: GuestFacts,
+  s: BootstrapState,
+  why: string,
+  args: BootstrapArgs,
+  r: BootstrapReport,
+  step: (p: Planner) => Promise<void>,
+): Promise<never> {
+  const ref = { name: g.name, uuid: g.uuid };
+  // A guest hanging in its failed boot is powered off: it never came up from vda.
+  if ((await domState(ctx, uri, ref)) === 'running') await shutdownGuest(ctx, uri, ref, { timeoutSec: 5, force: true });
+  await step((dom) => rollbackPlan(dom, s, g.name, why));
+  r.rolled_back = true;
+  r.phase = 'attach';
+  let started = '';
+  if (s.wasRunning) {
+    await startGuest(ctx, uri, ref);
+    started = ' and started again';
+    r.changes.push('started from its old boot disk');
+  }
+  throw new TaskError(
+    `${why}. Rolled back: the boot disk is on ${s.prevBus ?? 'ide'} ${s.prevTarget ?? ''} again (drivers kept in the guest)${started}; ` +
+      `the bootstrap is back at 'attach' and asks again for evidence that the driver loads. ` +
+      `${args.driver_installed ? 'The operator confirmation (driver_installed) was not borne out by the boot. ' : ''}Backups of every definition: ${ctx.runDir}/backups`,
+    g.name,
+  );
 }
 
-async function ensureDummyImage(ctx: TaskContext, s: BootstrapState, args: Args, guest: string, r: BootstrapReport): Promise<void> {
+async function restoreLiveLifecycle(ctx: TaskContext, uri: string, g: GuestFacts, s: BootstrapState): Promise<void> {
+  for (const [type, prev] of [['reboot', s.prevOnReboot], ['crash', s.prevOnCrash]] as const) {
+    const action = prev === 'destroy' ? 'destroy' : 'restart';
+    if (action === 'destroy') continue;
+    const res = await ctx.conn.exec(setLifecycleLiveCommand(uri, g.uuid, type, action));
+    if (res.code !== 0) ctx.warn(`${g.name}: on_${type} is ${action} again in the definition, but the running guest keeps destroy until its next start (${res.stderr.trim()})`);
+  }
+}
+
+function nicNote(s: BootstrapState): string | undefined {
+  if (!s.prevNics) return s.nic === 'keep' ? 'the NIC kept its model (NetKVM was not staged): convert it with virtio_nic once NetKVM is installed' : undefined;
+  const had = s.addresses ? `: the old adapter had ${s.addresses}` : ' (no agent to say which addresses it had)';
+  return `the NIC is virtio now, a new adapter to Windows: a static address set on the old adapter must be set again on the new one${had}`;
+}
+
+async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, args: BootstrapArgs, r: BootstrapReport, diff: DiffEntry[]): Promise<void> {
+  r.phase = s.phase;
+  const steps: Record<BootstrapState['phase'], string[]> = {
+    attach: [
+      'create the dummy image; attach it on virtio with the driver ISO and the guest agent channel; hot-plug or start the guest',
+      args.driver_installed ? 'driver confirmed by the operator' : 'install the virtio storage driver through the guest agent (Code 0 required), or wait for the operator',
+      'shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy',
+      'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted',
+    ],
+    installed: ['shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy', 'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
+    switched: ['first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
+    done: [],
+  };
+  r.changes.push(...steps[s.phase]);
+  const at = s;
+  const next: Planner | undefined =
+    s.phase === 'attach' ? (dom) => attachPlan(dom, at) : s.phase === 'installed' ? (dom) => switchPlan(dom, at, g.name) : s.phase === 'switched' ? (dom) => donePlan(dom, at) : undefined;
+  if (ctx.diff && next) {
+    const planned = planStepDiff(ctx.host, g, next);
+    if (planned.diff) diff.push(planned.diff);
+  }
+}
+
+function newState(bootFile: string | undefined, args: BootstrapArgs, g: GuestFacts): BootstrapState {
+  if (!bootFile && !args.dummy_dir) throw new TaskError('its boot disk is not a file; set dummy_dir for the dummy image', g.name);
+  const token = randomBytes(4).toString('hex');
+  const dir = args.dummy_dir ?? dirname(bootFile!);
+  const stem = bootFile ? basename(bootFile).replace(/\.[^.]*$/, '') : g.name.replace(/[^\w.-]+/g, '_');
+  return { phase: 'attach', dummy: join(dir, `${stem}.virtplay-dummy-${token}.qcow2`), boot: bootFile ?? '', iso: args.virtio_win_iso, wasRunning: g.running };
+}
+
+async function ensureDummyImage(ctx: TaskContext, s: BootstrapState, args: BootstrapArgs, guest: string, r: BootstrapReport): Promise<void> {
   const res = await ctx.conn.exec(createImageCommand(s.dummy, (args.dummy_size_mb ?? 64) * 1024 * 1024));
   // Exists: ours. Its name carries a fresh random token, or the one the definition recorded after we made it.
   if (res.code === 17) return;
@@ -200,18 +309,10 @@ function wait(r: BootstrapReport, msg: string): void {
   r.msg = `waiting for the virtio storage driver: ${msg}`;
 }
 
-function manual(dom: Domain, s: BootstrapState): string {
+function manual(g: GuestFacts, s: BootstrapState): string {
   // virt-install records the OS in <metadata><libosinfo:libosinfo><libosinfo:os id=.../>.
+  const dom = Domain.parse(g.inactiveXml);
   const osId = dom.metadataElement('http://libosinfo.org/xmlns/libvirt/domain/1.0')?.elements().find((e) => e.localName === 'os')?.attr('id');
-  return manualInstallSteps(s.iso, folderFromLibosinfo(osId));
-}
-
-function plannedSteps(s: BootstrapState): string[] {
-  const steps = {
-    attach: ['attach a dummy virtio disk and the driver ISO, start the guest', 'install the virtio storage driver through the guest agent', 'shut down, move the boot disk to virtio vda, delete the dummy', 'start from vda and confirm'],
-    installed: ['shut down, move the boot disk to virtio vda, delete the dummy', 'start from vda and confirm'],
-    switched: ['delete the dummy image, start from vda and confirm'],
-    done: [],
-  } as const;
-  return [...steps[s.phase]];
+  const arch = dom.root.child('os')?.child('type')?.attr('arch');
+  return manualInstallSteps(s.iso, folderFromDefinition(osId, arch));
 }

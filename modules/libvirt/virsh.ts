@@ -117,6 +117,26 @@ export function agentCommand(uri: string, uuid: string, json: string, timeoutSec
   return `${virsh(uri)} qemu-agent-command --timeout ${Math.trunc(timeoutSec)} ${checkUuid(uuid)} ${shq(json)}`;
 }
 
+/** The running configuration of one guest. */
+export function liveXmlCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} dumpxml --security-info ${checkUuid(uuid)}`;
+}
+
+/** Hot-plug one device into the running guest only (the definition already has it); its XML on stdin. */
+export function attachDeviceLiveCommand(uri: string, uuid: string): string {
+  return `${virsh(uri)} attach-device ${checkUuid(uuid)} /dev/stdin --live`;
+}
+
+/** Put a medium into a running guest's CD-ROM drive (inserted, or replacing what is in). */
+export function changeMediaLiveCommand(uri: string, uuid: string, target: string, path: string): string {
+  return `${virsh(uri)} change-media ${checkUuid(uuid)} ${shq(target)} ${shq(path)} --update --live`;
+}
+
+/** Change what a running guest does on reboot or crash (the definition is changed by a define). */
+export function setLifecycleLiveCommand(uri: string, uuid: string, type: 'reboot' | 'crash', action: 'destroy' | 'restart'): string {
+  return `${virsh(uri)} set-lifecycle-action ${checkUuid(uuid)} ${type} ${action} --live`;
+}
+
 /** Create a qcow2 image only if no file is there (set -C: the shell's noclobber test, then qemu-img). */
 export function createImageCommand(path: string, sizeBytes: number, format = 'qcow2'): string {
   return [
