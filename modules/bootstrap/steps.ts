@@ -108,8 +108,10 @@ function setLifecycle(dom: Domain, name: 'on_reboot' | 'on_crash', value: string
 export function switchPlan(dom: Domain, s: BootstrapState, guest: string): string[] {
   const changes: string[] = [];
   const boot = findBoot(dom, s, guest);
-  const next: BootstrapState = { ...s, phase: 'switched' };
-  if (s.phase !== 'switched') {
+  const stored = readState(dom);
+  // Planning again on the switched definition (the read-back check) keeps what was recorded.
+  const next: BootstrapState = stored?.phase === 'switched' ? { ...stored } : { ...s, phase: 'switched' };
+  if (stored?.phase !== 'switched') {
     // Recorded once, from the pre-switch definition (a re-plan on the read-back keeps them).
     next.prevBus = boot.bus ?? 'ide';
     next.prevTarget = boot.target ?? '';

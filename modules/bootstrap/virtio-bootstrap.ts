@@ -30,7 +30,7 @@ import { confirmFirstBoot } from './first-boot.js';
 import { attachLive } from './live-attach.js';
 import { readState, type BootstrapState } from './state.js';
 import { attachPlan, bootDiskOf, donePlan, hasAgentChannel, installedPlan, rollbackPlan, switchPlan } from './steps.js';
-import { folderFromDefinition, manualInstallSteps } from './windows-drivers.js';
+import { folderFromDefinition, manualInstallSteps, type DriverFolder } from './windows-drivers.js';
 
 export interface BootstrapArgs extends GuestSelector {
   virtio_win_iso: string;
@@ -78,7 +78,7 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
       } catch (e) {
         if (!(e instanceof TaskError)) throw e;
         r.failed = true;
-        r.msg = e.message.replace(`${g.name}: `, '');
+        r.msg = e.message.replace(`guest ${JSON.stringify(g.name)}: `, '');
       }
       r.changed = r.changes.length > 0;
     }
@@ -210,7 +210,7 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
         const rm = await ctx.conn.exec(removeFileCommand(at.dummy));
         if (rm.code !== 0) ctx.warn(`${g.name}: could not delete the dummy image ${at.dummy}: ${rm.stderr.trim()}`);
         else r.changes.push(`dummy image ${at.dummy} deleted`);
-        r.msg = nicNote(at);
+        r.msg = nicNote(at, at.os === 'mswindows' || definitionFolder(g) !== undefined);
         break;
       }
       case 'done':
@@ -259,8 +259,9 @@ async function restoreLiveLifecycle(ctx: TaskContext, uri: string, g: GuestFacts
   }
 }
 
-function nicNote(s: BootstrapState): string | undefined {
+function nicNote(s: BootstrapState, windows: boolean): string | undefined {
   if (!s.prevNics) return s.nic === 'keep' ? 'the NIC kept its model (NetKVM was not staged): convert it with virtio_nic once NetKVM is installed' : undefined;
+  if (!windows) return 'the NIC is virtio now (MAC kept)';
   const had = s.addresses ? `: the old adapter had ${s.addresses}` : ' (no agent to say which addresses it had)';
   return `the NIC is virtio now, a new adapter to Windows: a static address set on the old adapter must be set again on the new one${had}`;
 }
@@ -309,10 +310,13 @@ function wait(r: BootstrapReport, msg: string): void {
   r.msg = `waiting for the virtio storage driver: ${msg}`;
 }
 
-function manual(g: GuestFacts, s: BootstrapState): string {
-  // virt-install records the OS in <metadata><libosinfo:libosinfo><libosinfo:os id=.../>.
+/** The virtio-win folder the definition implies (virt-install's libosinfo id in <metadata>, <os><type arch>). */
+function definitionFolder(g: GuestFacts): DriverFolder | undefined {
   const dom = Domain.parse(g.inactiveXml);
   const osId = dom.metadataElement('http://libosinfo.org/xmlns/libvirt/domain/1.0')?.elements().find((e) => e.localName === 'os')?.attr('id');
-  const arch = dom.root.child('os')?.child('type')?.attr('arch');
-  return manualInstallSteps(s.iso, folderFromDefinition(osId, arch));
+  return folderFromDefinition(osId, dom.root.child('os')?.child('type')?.attr('arch'));
+}
+
+function manual(g: GuestFacts, s: BootstrapState): string {
+  return manualInstallSteps(s.iso, definitionFolder(g));
 }
