@@ -3,17 +3,22 @@
  * keeps its way of saying it: per-device `<boot order>` (the disk gets order 1, the others keep
  * their relative order behind it) or `<os><boot dev>` ('hd' first, the disk first among disks,
  * since libvirt gives the 'hd' boot index to the first disk). Never both: libvirt refuses that.
+ * A guest known to be Windows that boots from a non-virtio disk is not switched to a virtio one
+ * unless its virtio storage driver is known to be in (guest-os.ts, or driver_ready: true).
  */
 import { TaskError } from '../../engine/errors.js';
 import type { Domain, Disk, Interface } from './domain/index.js';
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { diskLabel, matchesDisk } from './select-disks.js';
+import { virtioStorageGuard } from './guest-os.js';
 
 export interface BootDiskArgs extends EditArgs {
   /** Target name (vda) or source path (glob allowed) of the disk to boot from. */
   disk: string;
   /** Fail (instead of reporting 'not found') when a guest has no such disk. Default true. */
   required?: boolean;
+  /** The guest's virtio storage driver is installed (the operator says so): no Windows guard. */
+  driver_ready?: boolean;
 }
 
 /** The pure part (planning on the parsed inactive XML), exported for tests. */
@@ -28,6 +33,13 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
       throw new TaskError(`has no disk matching ${JSON.stringify(args.disk)} to boot from; its disks: ${have.join(', ') || 'none'}`, guest.name);
     }
     return dom.usesDeviceBootOrder() ? byDeviceOrder(dom, disk) : byOsBoot(dom, disk);
+  },
+  check(before, after, args) {
+    const from = before.bootDisk();
+    const to = after.bootDisk();
+    // Only a switch from a non-virtio boot disk (or none) to a virtio one needs the driver.
+    if (to?.bus !== 'virtio' || from?.bus === 'virtio') return {};
+    return virtioStorageGuard(before, { driverReady: args.driver_ready, bootDisk: true, action: 'switches its boot to a virtio disk' });
   },
 };
 

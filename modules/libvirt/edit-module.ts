@@ -3,6 +3,8 @@
  * boot_disk, cdrom): read facts once per host, plan per guest on the parsed inactive XML (pure),
  * then in check mode report, else apply all guests of the host as one batch of transactions,
  * report pending changes of running guests, and restart them when the task asks (if_needed).
+ * A module may refuse single guests (check): a refused guest is a per-guest failure (not defined,
+ * not counted changed, no diff); the task's other guests are planned and applied as usual.
  */
 import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
@@ -31,11 +33,22 @@ export interface GuestReport {
   msg?: string;
 }
 
+/** A module's verdict on one guest whose plan has changes: refuse it (the reason), or warn. */
+export interface GuestCheck {
+  refuse?: string;
+  warning?: string;
+}
+
 export interface EditSpec<A extends EditArgs> {
   name: string;
   description: string;
   /** Mutates the domain toward the declared state; returns one line per change (empty: nothing to do). */
   plan(dom: Domain, args: A, guest: GuestFacts): string[];
+  /**
+   * Called only when the plan has changes, with the definition before and after them: whether
+   * this guest may get them. A refusal fails this guest alone.
+   */
+  check?(before: Domain, after: Domain, args: A, guest: GuestFacts): GuestCheck;
 }
 
 export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> {
@@ -47,7 +60,12 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
       const facts = await ctx.facts(libvirtFacts);
       const guests = selectGuests(facts, args);
       const plans = guests.map((g) => planGuest(spec, g, args));
-      const reports: GuestReport[] = plans.map((p) => ({ guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes }));
+      for (const p of plans) if (p.warning !== undefined) ctx.warn(`${p.guest.name}: ${p.warning}`);
+      const reports: GuestReport[] = plans.map((p) =>
+        p.refused !== undefined
+          ? { guest: p.guest.name, changed: false, changes: [], failed: true, msg: p.refused }
+          : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes },
+      );
       const diff: DiffEntry[] = ctx.diff
         ? plans.flatMap((p) =>
             p.newXml === undefined
@@ -71,9 +89,13 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
   };
 }
 
-interface GuestPlan {
+export interface GuestPlan {
   guest: GuestFacts;
+  /** The changes planned (a refused guest's changes, never applied: for messages only). */
   changes: string[];
+  /** The module refused this guest: why. It has no planned definition. */
+  refused?: string;
+  warning?: string;
   /** The planned definition (when there are changes), serialized on demand. */
   dom?: Domain;
   newXml?: () => string;
@@ -81,14 +103,18 @@ interface GuestPlan {
   livePending: boolean;
 }
 
-function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
+/** One guest's plan (pure: no I/O), exported for tests. */
+export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
   const dom = inactiveDomain(g);
   const changes = spec.plan(dom, args, g);
+  const verdict = changes.length > 0 && spec.check ? spec.check(inactiveDomain(g), dom, args, g) : {};
+  const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
+  if (verdict.refuse !== undefined) return { guest: g, changes, refused: verdict.refuse, livePending: false, ...warning };
   const live = liveDomain(g);
   const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
   if (changes.length === 0) return { guest: g, changes, livePending };
   let xml: string | undefined;
-  return { guest: g, changes, livePending, dom, newXml: () => (xml ??= dom.toXml()) };
+  return { guest: g, changes, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
 }
 
 async function applyPlans<A extends EditArgs>(

@@ -2,14 +2,19 @@
  * virtio_disk: the selected disks move to the virtio bus the way libvirt accepts it: a vdX target
  * (first free, the boot disk first so it becomes vda), no stale drive address, boot order kept,
  * IDE/SATA/SCSI controllers no device uses anymore removed. CD-ROMs are never moved.
+ * A guest known to be Windows is refused unless its virtio storage driver is known to be in
+ * (guest-os.ts: the bootstrap's evidence, or driver_ready: true).
  */
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { changeBus, removeUnusedControllers, type Disk, type Domain } from './domain/index.js';
 import { diskLabel, selectDisks, type DiskSelector } from './select-disks.js';
+import { virtioStorageGuard } from './guest-os.js';
 
 export interface VirtioDiskArgs extends EditArgs {
   disks?: DiskSelector;
   remove_unused_controllers?: boolean;
+  /** The guest's virtio storage driver is installed (the operator says so): no Windows guard. */
+  driver_ready?: boolean;
 }
 
 /** The pure part (planning on the parsed inactive XML), exported for tests. */
@@ -29,6 +34,11 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
       for (const c of removeUnusedControllers(dom)) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
     }
     return changes;
+  },
+  check(before, after, args) {
+    const boot = before.bootDisk();
+    const bootMoves = boot !== undefined && boot.bus !== 'virtio' && after.bootDisk()?.bus === 'virtio';
+    return virtioStorageGuard(before, { driverReady: args.driver_ready, bootDisk: bootMoves, action: 'moves its disks to virtio' });
   },
 };
 
