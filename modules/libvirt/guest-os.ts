@@ -26,16 +26,17 @@ export interface GuestOs {
 }
 
 /**
- * Hosts (and path prefixes) of Linux and BSD vendors in libosinfo's ids (libosinfo's data:
- * http://<vendor>/<distro>/<version>). Anything else that is not Windows is "other".
+ * Hosts (and path prefixes) of Linux and BSD vendors in libosinfo's ids (osinfo-db's os/ folders:
+ * http://<vendor>/<distro>/<version>). Anything else that is not Windows is "other" (macOS,
+ * Solaris, MS-DOS, NetWare, Haiku...).
  */
 const LINUX_VENDORS = [
-  'redhat.com', 'fedoraproject.org', 'centos.org', 'almalinux.org', 'rockylinux.org', 'oracle.com/ol',
-  'scientificlinux.org', 'debian.org', 'ubuntu.com', 'linuxmint.com', 'kali.org', 'suse.com', 'opensuse.org',
-  'novell.com', 'archlinux.org', 'alpinelinux.org', 'gentoo.org', 'mageia.org', 'mandriva.com',
-  'slackware.com', 'voidlinux.org', 'nixos.org', 'clearlinux.org', 'coreos.com',
-  'openeuler.org', 'anolis.openanolis.cn', 'eurolinux.com', 'cirros-cloud.net', 'libosinfo.org/linux',
-  'freebsd.org', 'netbsd.org', 'openbsd.org', 'dragonflybsd.org', 'trueos.org', 'ghostbsd.org',
+  'redhat.com', 'fedoraproject.org', 'centos.org', 'almalinux.org', 'rockylinux.org', 'oracle.com/ol', 'oracle.com/oel',
+  'scientificlinux.org', 'debian.org', 'ubuntu.com', 'suse.com', 'opensuse.org', 'archlinux.org', 'alpinelinux.org',
+  'altlinux.org', 'asianux.com', 'cclinux.org', 'clearlinux.org', 'cirros-cloud.net', 'elementary.io', 'endlessos.com',
+  'gentoo.org', 'guix.gnu.org', 'hyperbola.info', 'mageia.org', 'mandriva.com', 'manjaro.org', 'miraclelinux.com',
+  'nixos.org', 'pureos.net', 'slackware.com', 'system76.com', 'trisquel.info', 'univention.de', 'voidlinux.org',
+  'libosinfo.org/linux', 'freebsd.org', 'netbsd.org', 'openbsd.org', 'dragonflybsd.org',
 ];
 
 /** guest-get-osinfo ids (os-release ID) of Linux and BSD guests. */
@@ -47,10 +48,10 @@ export function libosinfoId(dom: Domain): string | undefined {
   return el?.attr('id') || undefined;
 }
 
-/** The family of a libosinfo id: windows (http://microsoft.com/win/...), linux (a Linux/BSD vendor), else other. */
+/** The family of a libosinfo id: windows (http://microsoft.com/win/..., winnt/...), linux (a Linux/BSD vendor), else other. */
 export function familyOfLibosinfo(id: string): Exclude<OsFamily, 'unknown'> {
   const rest = id.replace(/^https?:\/\//, '');
-  if (rest.startsWith('microsoft.com/win/')) return 'windows';
+  if (rest.startsWith('microsoft.com/win/') || rest.startsWith('microsoft.com/winnt/')) return 'windows';
   if (LINUX_VENDORS.some((v) => rest === v || rest.startsWith(`${v}/`))) return 'linux';
   return 'other';
 }

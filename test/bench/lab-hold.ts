@@ -1,6 +1,6 @@
 /**
  * Keeping the lab the size the bench measures. lockLab() keeps out tests that change guests, but
- * any test's ensureLab() runs lab-up.sh, which resizes the lab (win06.. removed, hosts checked over
+ * any test's ensureLab() runs lab-up.sh, which resizes the lab (deb06.. removed, hosts checked over
  * SSH) whatever else runs. lab-up.sh serializes itself with flock(1) on .lab/lock, so the bench
  * takes that same flock around every measured run: a lab-up from elsewhere waits for the run to
  * end, and the bench checks before the run that the lab is still its size.

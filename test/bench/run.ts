@@ -11,7 +11,9 @@
  *      BENCH_TOOLS  virtplay,ansible (default both)
  *
  * For each size: the lab is brought up with HOSTS x GUESTS Windows-era guests (IDE disk, e1000),
- * then virtplay's first run (after a reset; playbooks/linux-virtio.yml) and its no-op re-run, then
+ * then virtplay's first run (after a reset; playbooks/linux-virtio.yml with -e driver_ready=true, so
+ * that the Windows guard lets each host's Windows-labelled guest through and virtplay converts every
+ * guest, as Ansible does) and its no-op re-run, then
  * Ansible's (test/bench/ansible/convert.yml) the same way. Each run is one control process under
  * GNU time; SSH connections and remote commands per host come from the lab sshd's log. The
  * conversion is checked on the lab after each tool's first run. The lab is held (lockLab) for the

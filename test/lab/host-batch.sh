@@ -8,10 +8,11 @@
 #     DISKDIR  where each guest's boot disk lives (<name>.qcow2); nothing else is kept there
 #     SCOPE    all = every domain of this libvirt belongs to the lab (a dedicated lab user);
 #              own = only the guests named in SPEC do (an ordinary user's own session libvirt)
-#     SPEC     NAME:NIC[,NIC...]:CDROM  e.g. win05:e1000,rtl8139:1  (CDROM 1 = empty IDE CD-ROM)
+#     SPEC     NAME:NIC[,NIC...]:CDROM[:OSVARIANT]  e.g. win05:e1000,rtl8139:1:win2k8r2
+#              (CDROM 1 = empty IDE CD-ROM; OSVARIANT: virt-install --os-variant, default win2k8r2)
 #
 # up    : defines every SPEC guest that is missing (from ORIGDIR when known, else virt-install),
-#         records new originals, removes lab guests (win<NN>) that are no longer wanted (SCOPE all).
+#         records new originals, removes lab guests (win<NN>, deb<NN>) that are no longer wanted.
 # reset : stops and undefines the lab's guests, defines the originals again, removes extra disks.
 # stop  : stops the lab's running guests.   purge: stop + undefine + remove disks and originals.
 # Exits non-zero with a message on stderr when the end state is not the one asked for.
@@ -103,11 +104,12 @@ remove_extra_disks() {
 }
 
 # A Windows-era guest as virt-install writes it (TESTBED.md): machine pc, TCG, IDE boot disk,
-# e1000/rtl8139 NICs on user-mode networking, optionally an empty IDE CD-ROM.
-new_xml() { # NAME NICS CDROM OUT
-  local name=$1 nics=$2 cdrom=$3 out=$4 nic
+# e1000/rtl8139 NICs on user-mode networking, optionally an empty IDE CD-ROM; labelled with the
+# OS variant (libosinfo id in <metadata>) the spec names.
+new_xml() { # NAME NICS CDROM OS OUT
+  local name=$1 nics=$2 cdrom=$3 os=$4 out=$5 nic
   local args=(--connect "$URI" --print-xml --name "$name" --virt-type qemu --machine pc
-    --memory 256 --vcpus 1 --os-variant win2k8r2 --import --noautoconsole
+    --memory 256 --vcpus 1 --os-variant "$os" --import --noautoconsole
     --disk "$diskdir/$name.qcow2,format=qcow2,bus=ide")
   [[ $cdrom == 1 ]] && args+=(--disk device=cdrom,bus=ide)
   IFS=, read -r -a nic_list <<<"$nics"
@@ -123,7 +125,8 @@ up)
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   for spec in "${specs[@]}"; do
-    IFS=: read -r name nics cdrom <<<"$spec"
+    IFS=: read -r name nics cdrom os <<<"$spec"
+    os=${os:-win2k8r2}
     ensure_disk "$name"
     if [[ $have == *" $name "* ]]; then
       [[ $scope == all || -f $origdir/$name.xml ]] ||
@@ -133,9 +136,9 @@ up)
     if [[ ! -f $origdir/$name.xml ]]; then
       # virt-install (~0.5 s of Python each) runs once per kind of guest; the other guests of
       # that kind get its XML with their own name and disk, and a new UUID and MACs from libvirt.
-      kind="${nics//,/+}-$cdrom"
+      kind="${nics//,/+}-$cdrom-$os"
       if [[ ! -f $tmp/kind.$kind.xml ]]; then
-        new_xml "$name" "$nics" "$cdrom" "$tmp/kind.$kind.xml"
+        new_xml "$name" "$nics" "$cdrom" "$os" "$tmp/kind.$kind.xml"
         echo "$name" >"$tmp/kind.$kind.name"
       fi
       from=$(<"$tmp/kind.$kind.name")
@@ -158,7 +161,7 @@ up)
     candidates=$(for f in "$origdir"/*.xml; do if [[ -e $f ]]; then basename "$f" .xml; fi; done)
   fi
   for name in $candidates; do
-    [[ $name =~ ^win[0-9]+$ ]] && ! wanted "$name" || continue
+    [[ $name =~ ^(win|deb)[0-9]+$ ]] && ! wanted "$name" || continue
     v destroy "$name" >/dev/null 2>&1 || true
     v undefine --managed-save --snapshots-metadata --nvram "$name" >/dev/null 2>&1 || true
     rm -f -- "$origdir/$name.xml" "$diskdir/$name.qcow2"

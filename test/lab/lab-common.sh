@@ -27,21 +27,35 @@ lab_user() { echo "vplab$1"; }
 lab_addr() { echo "127.0.1.$1"; }
 lab_runtime_dir() { echo "/run/vplab/$1"; }
 
-# win01..winNN, mostly IDE + e1000 like a Windows Server 2008 R2 guest; win03, win08, ... have an
-# rtl8139 NIC, win05, win10, ... two NICs (e1000 + rtl8139), win02, win04, ... an empty IDE CD-ROM.
-lab_guest_specs() { # COUNT -> one NAME:NICS:CDROM per line
-  local g name nics cdrom
+# deb01.. and one win05 per host (deb01..deb04 + win05 in the default lab of 5; guests 6.. are
+# deb06..), all Windows-era hardware: IDE boot disk + e1000 like a Windows Server 2008 R2 guest;
+# guests 3, 8, ... have an rtl8139 NIC, 5, 10, ... two NICs (e1000 + rtl8139), 2, 4, ... an empty IDE
+# CD-ROM. What differs is the OS label in the definition (virt-install --os-variant, kept as the
+# libosinfo id): debian11 on the debNN guests, win2k8r2 on win05, the one Windows-labelled guest
+# the disk modules' Windows guard refuses (exactly one per host when LAB_GUESTS >= 5).
+lab_guest_specs() { # COUNT -> one NAME:NICS:CDROM:OSVARIANT per line
+  local g name nics cdrom os
   for ((g = 1; g <= $1; g++)); do
-    printf -v name 'win%02d' "$g"
+    if ((g == 5)); then
+      printf -v name 'win%02d' "$g"
+      os=win2k8r2
+    else
+      printf -v name 'deb%02d' "$g"
+      os=debian11
+    fi
     case $((g % 5)) in
       3) nics=rtl8139 ;;
       0) nics=e1000,rtl8139 ;;
       *) nics=e1000 ;;
     esac
     case $((g % 5)) in 2 | 4) cdrom=1 ;; *) cdrom=0 ;; esac
-    echo "$name:$nics:$cdrom"
+    echo "$name:$nics:$cdrom:$os"
   done
 }
+
+# The names lab guests have (lab_guest_specs, and win<NN> of earlier labs): lab-up.sh removes
+# those a host no longer wants; anything else in a host's libvirt is left alone.
+LAB_GUEST_RE='^(win|deb)[0-9]+$'
 
 # key=value lines written by lab-up.sh (hosts, guests, maxhosts, mode).
 lab_state_get() { # KEY DEFAULT

@@ -6,7 +6,7 @@
 # As root: installs the missing Debian packages of packages.txt, creates lab hosts 1..N (user
 # vplab<i>, runtime dir /run/vplab/<i>, session libvirtd, address 127.0.1.<i>) behind the lab's
 # OpenSSH servers on port 2222 (one sshd per 16 hosts, loopback addresses only), defines the
-# Windows-era guests win01.. in each host's session libvirt, writes .lab/inventory.yml and checks
+# Windows-era guests (deb01..deb04 + win05, labelled Debian and Windows) in each host's session libvirt, writes .lab/inventory.yml and checks
 # every host over SSH. As an ordinary user: defines the guests in the caller's own session libvirt
 # (examples/inventory/local.yml).
 # --reset: stops and undefines every lab guest and defines the originals again.
@@ -234,7 +234,7 @@ check_host() { # I VIA
     [[ $have == *" $n "* && -f $LAB/hosts/$i/guests/$n.xml ]] || return 1
   done
   for n in $have; do
-    [[ $n =~ ^win[0-9]+$ ]] || continue
+    [[ $n =~ $LAB_GUEST_RE ]] || continue
     [[ " ${names[*]} " == *" $n "* ]] || return 1
   done
 }

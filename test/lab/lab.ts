@@ -200,10 +200,28 @@ export function labHosts(): LabHost[] {
   return hosts;
 }
 
-/** win01..winNN: the guests every lab host has after ensureLab()/resetLab(). */
+/** The name of a host's guest number `i` (1-based), as lab_guest_specs in lab-common.sh makes it. */
+export function labGuestName(i: number): string {
+  return `${i === WINDOWS_GUEST_INDEX ? 'win' : 'deb'}${String(i).padStart(2, '0')}`;
+}
+
+/** Guest number 5 is the one Windows-labelled guest of a host (libosinfo win2k8r2); the others are debNN (debian11). */
+const WINDOWS_GUEST_INDEX = 5;
+
+/** deb01..deb04, win05, deb06..: the guests every lab host has after ensureLab()/resetLab() (sorted). */
 export function labGuestNames(): string[] {
   const n = labState().guests;
-  return Array.from({ length: n }, (_, i) => `win${String(i + 1).padStart(2, '0')}`);
+  return Array.from({ length: n }, (_, i) => labGuestName(i + 1)).sort();
+}
+
+/** The Windows-labelled guests of a host (win05 when the lab has 5 guests or more). */
+export function labWindowsGuests(): string[] {
+  return labGuestNames().filter((g) => g.startsWith('win'));
+}
+
+/** The Linux-labelled guests of a host (libosinfo debian11). */
+export function labLinuxGuests(): string[] {
+  return labGuestNames().filter((g) => g.startsWith('deb'));
 }
 
 /** A host by 1-based index, inventory name (lab2), user (vplab2) or 'localhost'. */

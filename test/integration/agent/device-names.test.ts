@@ -41,7 +41,7 @@ t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', a
 
     const dir = mkdtempSync(join(tmpdir(), 'vp-names-'));
     const pb = join(dir, 'check.yml');
-    writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - name: names\n      device_names_check:\n        guests: [${s.name}, win01]\n`);
+    writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - name: names\n      device_names_check:\n        guests: [${s.name}, deb01]\n`);
     const r = await virtplay([CLI, pb, '-i', LAB_INVENTORY, '--json']);
     t.equal(r.code, 0, r.stderr);
     const res = json(r).plays[0]!.tasks[0]!.hosts[HOST]!;
@@ -50,7 +50,7 @@ t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', a
     const mine = guests.find((g) => g.guest === s.name)!;
     t.same(mine.changes.length, 1);
     t.match(mine.changes[0], '/etc/fstab:3 names /dev/sda1, which becomes /dev/vda1');
-    t.match(guests.find((g) => g.guest === 'win01')?.msg, /not running/);
+    t.match(guests.find((g) => g.guest === 'deb01')?.msg, /not running/);
     t.match(r.stderr + JSON.stringify(res), /\/etc\/fstab:3 names \/dev\/sda1/, 'the warning is shown');
     t.equal(await guestXml(HOST, s.name), before, 'nothing changed');
   });

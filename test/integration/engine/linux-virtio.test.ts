@@ -1,15 +1,17 @@
 /**
  * playbooks/linux-virtio.yml through the built CLI against the real lab: the first run makes every
- * NIC virtio, every non-CD-ROM disk virtio with the boot disk vda, and leaves the CD-ROMs alone; the
- * re-run changes nothing with one remote command per host (wall time, connections and commands are
- * reported with t.comment for the closing note). Also: handlers and register/when, `-e @file`,
+ * NIC virtio, every non-CD-ROM disk of the Linux-labelled guests virtio with the boot disk vda, and
+ * leaves the CD-ROMs alone; the disk task refuses each host's Windows-labelled guest (win05: the
+ * Windows guard, exit 2); the re-run changes nothing with one remote command per host (wall time,
+ * connections and commands are reported with t.comment for the closing note); with
+ * `-e driver_ready=true` the Windows-labelled guests convert too. Also: handlers and register/when, `-e @file`,
  * `--tags`, `--list-hosts`, `--list-tasks`, `--syntax-check` on the real playbooks.
  */
 import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  labGuestNames, labHosts, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
+  labGuestNames, labHosts, labLinuxGuests, labWindowsGuests, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
 } from '../../lab/lab.js';
 import {
   FIXTURES, LAB_INVENTORY, PLAYBOOKS, cdromBlocks, changedGuests, disksOf, guestOf, heldConnections, holdLab, nicsOf,
@@ -55,54 +57,80 @@ function figures(label: string, m: Measured): string {
 let original: LabSnapshot;
 let converted: LabSnapshot;
 
-t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-ROMs untouched', async (t) => {
+/** The guests a libvirt module's result reports as failed, with their messages. */
+function failedGuests(result: Record<string, unknown> | undefined): [string, string][] {
+  const guests = (result?.['guests'] ?? []) as { guest: string; failed?: boolean; msg?: string }[];
+  return guests.filter((g) => g.failed).map((g) => [g.guest, g.msg ?? '']);
+}
+
+const REFUSAL = /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio storage driver \(viostor\) is installed: moving its boot disk to virtio would leave it unbootable \(INACCESSIBLE_BOOT_DEVICE\)\. Use playbooks\/windows-virtio\.yml \(virtio_bootstrap\), or set driver_ready: true/;
+
+/** What linux-virtio.yml makes of a guest: every NIC virtio, every non-CD-ROM disk virtio, the old boot disk vda and booted first. */
+function assertConverted(t: Test, id: string, before: string, after: string): void {
+  t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `${id}: every NIC virtio`);
+  t.same(nicsOf(after).map((n) => n.mac), nicsOf(before).map((n) => n.mac), `${id}: MACs kept`);
+  const disks = disksOf(after).filter((d) => d.device !== 'cdrom');
+  t.ok(disks.length > 0 && disks.every((d) => d.bus === 'virtio' && /^vd[a-z]+$/.test(d.dev)), `${id}: every non-CD-ROM disk virtio`);
+  t.same(disks.filter((d) => d.addressType === 'drive'), [], `${id}: no <address type='drive'> on a virtio disk`);
+  const bootBefore = disksOf(before).find((d) => d.device === 'disk');
+  const vda = disks.find((d) => d.dev === 'vda');
+  t.equal(vda?.source, bootBefore?.source, `${id}: the old boot disk (${bootBefore?.bus} ${bootBefore?.dev}) is vda`);
+  const byOrder = disksOf(after).filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
+  if (byOrder.length > 0) t.equal(byOrder[0]?.dev, 'vda', `${id}: boot order 1 is vda`);
+  else {
+    t.equal(osBootOf(after)[0] ?? 'hd', 'hd', `${id}: boots from hd first`);
+    t.equal(disksOf(after).find((d) => d.device === 'disk')?.dev, 'vda', `${id}: vda is the first hard disk`);
+  }
+  t.same(cdromBlocks(after), cdromBlocks(before), `${id}: CD-ROMs untouched (${cdromBlocks(before).length})`);
+}
+
+t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-ROMs untouched; the Windows-labelled guest refused', async (t) => {
   await resetLab();
   original = await snapshotLab();
   const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY]);
-  t.equal(m.run.code, 0, m.run.stderr);
+  t.equal(m.run.code, 2, 'exit 2: the disk task failed on every host (its Windows-labelled guest)');
   t.comment(figures('linux-virtio.yml first run on the 4x5 lab', m));
   const guests = labGuestNames();
+  const linux = labLinuxGuests();
+  const windows = labWindowsGuests();
+  t.same(windows, ['win05'], 'one Windows-labelled guest per host');
   for (const h of labHosts()) {
-    t.same(changedGuests(taskResult(m.run.doc, NIC_TASK, h.name)), guests, `${h.name}: every guest's NIC changed`);
-    t.same(changedGuests(taskResult(m.run.doc, DISK_TASK, h.name)), guests, `${h.name}: every guest's disks changed`);
-    t.equal(m.run.doc.stats[h.name]?.failures, 0);
+    t.same(changedGuests(taskResult(m.run.doc, NIC_TASK, h.name)), guests, `${h.name}: every guest's NIC changed (virtio_nic is not guarded)`);
+    const disk = taskResult(m.run.doc, DISK_TASK, h.name);
+    t.same(changedGuests(disk), linux, `${h.name}: the Linux-labelled guests' disks changed, in the same task`);
+    t.equal(disk?.['failed'], true, `${h.name}: the disk task failed`);
+    const refused = failedGuests(disk);
+    t.same(refused.map(([g]) => g), windows, `${h.name}: win05 refused`);
+    for (const [, msg] of refused) t.match(msg, REFUSAL, `${h.name}: the reason, per guest`);
+    t.match(disk?.['msg'], /^4 of 5 guest\(s\) changed, 1 failed: win05: Windows guest \(libosinfo win2k8r2\)/, `${h.name}: the task's message names the guest`);
+    t.equal(m.run.doc.stats[h.name]?.failures, 1, `${h.name}: failed=1`);
     t.equal(m.run.doc.virtplay.transport[h.name]?.connections, 1, `${h.name}: one connection (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: one connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), m.run.doc.virtplay.transport[h.name]?.commands, `${h.name}: sshd log and --json agree on the commands`);
   }
+  t.match(m.run.stderr + m.run.stdout, /win05: Windows guest \(libosinfo win2k8r2\) without evidence/, 'the refusal is in the output');
   converted = await snapshotLab();
   for (const h of labHosts()) {
-    for (const g of guests) {
+    for (const g of linux) assertConverted(t, `${h.name}/${g}`, guestOf(original, h.name, g), guestOf(converted, h.name, g));
+    for (const g of windows) {
       const before = guestOf(original, h.name, g);
       const after = guestOf(converted, h.name, g);
-      const id = `${h.name}/${g}`;
-      t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `${id}: every NIC virtio`);
-      t.same(nicsOf(after).map((n) => n.mac), nicsOf(before).map((n) => n.mac), `${id}: MACs kept`);
-      const disks = disksOf(after).filter((d) => d.device !== 'cdrom');
-      t.ok(disks.length > 0 && disks.every((d) => d.bus === 'virtio' && /^vd[a-z]+$/.test(d.dev)), `${id}: every non-CD-ROM disk virtio`);
-      t.same(disks.filter((d) => d.addressType === 'drive'), [], `${id}: no <address type='drive'> on a virtio disk`);
-      const bootBefore = disksOf(before).find((d) => d.device === 'disk');
-      const vda = disks.find((d) => d.dev === 'vda');
-      t.equal(vda?.source, bootBefore?.source, `${id}: the old boot disk (${bootBefore?.bus} ${bootBefore?.dev}) is vda`);
-      const byOrder = disksOf(after).filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
-      if (byOrder.length > 0) t.equal(byOrder[0]?.dev, 'vda', `${id}: boot order 1 is vda`);
-      else {
-        t.equal(osBootOf(after)[0] ?? 'hd', 'hd', `${id}: boots from hd first`);
-        t.equal(disksOf(after).find((d) => d.device === 'disk')?.dev, 'vda', `${id}: vda is the first hard disk`);
-      }
-      t.same(cdromBlocks(after), cdromBlocks(before), `${id}: CD-ROMs untouched (${cdromBlocks(before).length})`);
+      t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `${h.name}/${g}: NICs virtio`);
+      t.same(disksOf(after), disksOf(before), `${h.name}/${g}: disks untouched (IDE boot disk kept)`);
+      t.equal(after.replace(/<model type='[^']*'\/>/g, ''), before.replace(/<model type='[^']*'\/>/g, ''), `${h.name}/${g}: nothing but the NIC models changed`);
     }
   }
   t.ok([...original.values()].some((gs) => [...gs.values()].some((x) => cdromBlocks(x).length > 0)), 'the lab has CD-ROMs to leave alone');
 });
 
-t.test('linux-virtio.yml re-run: changed=0, one connection and one remote command per host', async (t) => {
+t.test('linux-virtio.yml re-run: changed=0, one connection and one remote command per host; the refusal again', async (t) => {
   const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY]);
-  t.equal(m.run.code, 0, m.run.stderr);
+  t.equal(m.run.code, 2, 'exit 2: win05 is refused again');
   t.comment(figures('linux-virtio.yml re-run on the 4x5 lab', m));
   for (const h of labHosts()) {
     t.equal(m.run.doc.stats[h.name]?.changed, 0, `${h.name}: changed=0`);
-    for (const task of [NIC_TASK, DISK_TASK, BOOT_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
+    for (const task of [NIC_TASK, DISK_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
+    t.same(failedGuests(taskResult(m.run.doc, DISK_TASK, h.name)).map(([g]) => g), labWindowsGuests(), `${h.name}: win05 refused`);
     t.same(m.run.doc.virtplay.transport[h.name], { connections: 1, commands: 1, reconnects: 0 }, `${h.name}: 1 connection, 1 command (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: 1 connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), 1, `${h.name}: 1 command (sshd log)`);
@@ -110,6 +138,25 @@ t.test('linux-virtio.yml re-run: changed=0, one connection and one remote comman
   const again = await snapshotLab();
   for (const h of labHosts()) {
     for (const [g, xml] of converted.get(h.name)!) t.equal(guestOf(again, h.name, g), xml, `${h.name}/${g}: XML byte-identical`);
+  }
+});
+
+t.test('linux-virtio.yml -e driver_ready=true: the Windows-labelled guests convert too; a re-run changes nothing', async (t) => {
+  const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY, '-e', 'driver_ready=true']);
+  t.equal(m.run.code, 0, m.run.stderr);
+  for (const h of labHosts()) {
+    t.same(changedGuests(taskResult(m.run.doc, DISK_TASK, h.name)), labWindowsGuests(), `${h.name}: win05's disks changed`);
+    t.same(changedGuests(taskResult(m.run.doc, BOOT_TASK, h.name)), [], `${h.name}: boot from vda: nothing more to do`);
+    t.equal(m.run.doc.stats[h.name]?.failures, 0);
+  }
+  const all = await snapshotLab();
+  for (const h of labHosts()) for (const g of labGuestNames()) assertConverted(t, `${h.name}/${g}`, guestOf(original, h.name, g), guestOf(all, h.name, g));
+  const re = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY, '-e', 'driver_ready=true']);
+  t.equal(re.run.code, 0, re.run.stderr);
+  for (const h of labHosts()) {
+    t.equal(re.run.doc.stats[h.name]?.changed, 0, `${h.name}: changed=0`);
+    for (const task of [NIC_TASK, DISK_TASK, BOOT_TASK]) t.same(changedGuests(taskResult(re.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
+    t.same(re.run.doc.virtplay.transport[h.name], { connections: 1, commands: 1, reconnects: 0 }, `${h.name}: 1 connection, 1 command (--json)`);
   }
 });
 
@@ -141,17 +188,18 @@ t.test('handlers run where virtio_nic changed; register/when branch on the resul
 
 t.test('-e @file and --tags nic: only the NICs of the named guests change', async (t) => {
   await resetLab();
-  const vars = join(FIXTURES, 'guests-win01-win03.yml');
+  const vars = join(tmp, 'guests-deb01-deb03.yml');
+  writeFileSync(vars, '# Extra vars for `-e @file`: convert only these guests.\nguests:\n  - deb01\n  - deb03\n');
   const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '-e', `@${vars}`, '--tags', 'nic', '--limit', 'lab1']);
   t.equal(res.code, 0, res.stderr);
   t.same(res.doc.plays[0]!.tasks.map((x) => x.task.name), [NIC_TASK], '--tags nic: the NIC task alone');
-  t.same(changedGuests(taskResult(res.doc, NIC_TASK, 'lab1')), ['win01', 'win03'], 'the guests named in the vars file');
+  t.same(changedGuests(taskResult(res.doc, NIC_TASK, 'lab1')), ['deb01', 'deb03'], 'the guests named in the vars file');
   const snap = await snapshotLab();
   for (const h of labHosts()) {
     for (const g of labGuestNames()) {
       const after = guestOf(snap, h.name, g);
       const before = originalGuestXml(h.name, g);
-      if (h.name === 'lab1' && (g === 'win01' || g === 'win03')) {
+      if (h.name === 'lab1' && (g === 'deb01' || g === 'deb03')) {
         t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `lab1/${g}: NIC virtio`);
         t.same(disksOf(after), disksOf(before), `lab1/${g}: disks untouched (--tags nic)`);
       } else {

@@ -18,7 +18,7 @@ const CDROM = `- name: driver ISO
   tasks:
     - name: driver ISO attached
       cdrom:
-        guests: "win0*"
+        guests: ["deb0*", "win0*"]
         iso: /var/lib/virtplay/virtio-win.iso
         drive: "{{ drive }}"
 `;
@@ -42,7 +42,7 @@ t.test('virsh define refuses the new XML', async (t) => {
   // What a person reads: the plain output names the host, the guest and libvirt's reason, no stack trace.
   const plain = await virtplayPlain([pb, '-i', inv, '-e', 'drive=hdz', '-l', HOST], dir);
   t.equal(plain.code, 2);
-  t.match(plain.stdout, new RegExp(`fatal: \\[${HOST}\\]: FAILED!.*win01: virsh define refused the new XML: internal error: Only 1 IDE controller is supported`), 'plain output: host, guest, reason');
+  t.match(plain.stdout, new RegExp(`fatal: \\[${HOST}\\]: FAILED!.*deb01: virsh define refused the new XML: internal error: Only 1 IDE controller is supported`), 'plain output: host, guest, reason');
   t.notMatch(plain.stdout + plain.stderr, /\n\s+at .*:\d+:\d+\)?\n/, 'no stack trace');
   const after = await hostXml(HOST);
   for (const g of GUESTS) t.equal(after.get(g), before.get(g), `${g}: byte-identical`);

@@ -17,7 +17,8 @@ import { labDir, labHost, labKeyPath, labKnownHostsPath, labState, run, virshAs 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = join(ROOT, 'dist', 'engine', 'cli.js');
 export const LINUX_VIRTIO = join(ROOT, 'playbooks', 'linux-virtio.yml');
-export const GUESTS = ['win01', 'win02', 'win03', 'win04', 'win05'];
+/** A lab host's five guests: four Linux-labelled, one Windows-labelled (win05). */
+export const GUESTS = ['deb01', 'deb02', 'deb03', 'deb04', 'win05'];
 
 export function requireBuild(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with 'npm run build'`);
@@ -137,7 +138,10 @@ export function writeInventory(dir: string, hosts: InvHost[]): string {
   for (const h of hosts) {
     lines.push(`    ${h.name}:`, `      ansible_host: "${h.address}"`, `      ansible_port: ${h.port}`, `      ansible_user: ${h.user}`);
   }
-  lines.push('  vars:', `    ansible_ssh_private_key_file: "${labKeyPath()}"`, `    virtplay_known_hosts_file: "${known}"`, '    libvirt_uri: qemu:///session');
+  // driver_ready: the fault tests convert all five guests, the Windows-labelled win05 too (as if its
+  // driver were installed): they test the transport, the Windows guard has its own tests
+  // (test/integration/modules/windows-guard.test.ts).
+  lines.push('  vars:', `    ansible_ssh_private_key_file: "${labKeyPath()}"`, `    virtplay_known_hosts_file: "${known}"`, '    libvirt_uri: qemu:///session', '    driver_ready: true');
   const file = join(dir, `inventory-${hosts.map((h) => h.name).join('-')}-${Date.now()}.yml`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -183,7 +187,7 @@ export async function hostXml(host: string, guests = GUESTS): Promise<Map<string
   return new Map(guests.map((g, i) => [g, parts[i]!]));
 }
 
-/** "win01=old win02=new ..." */
+/** "deb01=old deb02=new ..." */
 export function stagesLine(host: string, xml: Map<string, string>, stages: Map<string, Stages>): string {
   return `${host}: ${[...xml].map(([g, x]) => `${g}=${stageOf(x, stages.get(g) ?? [])}`).join(' ')}`;
 }

@@ -1,12 +1,14 @@
 /**
  * The real lab: lab hosts reachable with OpenSSH's own client through the lab sshd, each with its
- * own session libvirt holding Windows-era guests (machine pc, IDE disk, e1000/rtl8139 NICs), and a
- * reset that restores them. Fails (never skips) when the lab cannot come up.
+ * own session libvirt holding Windows-era guests (machine pc, IDE disk, e1000/rtl8139 NICs), four
+ * labelled Debian (deb01..deb04) and one Windows (win05), and a reset that restores them. Fails (never skips) when the lab cannot come up.
  */
 import t from 'tap';
 import { XMLParser } from 'fast-xml-parser';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { guestOs } from '../../../modules/libvirt/guest-os.js';
 import {
-  ensureLab, guestNames, guestXml, labGuestNames, labHosts, labSshArgs, lockLab, originalGuestXml,
+  ensureLab, guestNames, guestXml, labGuestNames, labHosts, labLinuxGuests, labSshArgs, labWindowsGuests, lockLab, originalGuestXml,
   resetLab, run, sshdCommandsPerUser, sshdConnectionsPerHost, sshdLogLines, virshAs,
 } from '../../lab/lab.js';
 
@@ -53,12 +55,12 @@ t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async
   const source = `127.99.${(process.pid >> 8) & 255}.${(process.pid & 255) || 1}`;
   const mark = sshdLogLines().length;
   const want = labGuestNames();
-  t.same(want, ['win01', 'win02', 'win03', 'win04', 'win05']);
+  t.same(want, ['deb01', 'deb02', 'deb03', 'deb04', 'win05']);
   for (const h of labHosts()) {
     const ssh = ['ssh', '-b', source, ...labSshArgs(h.name)];
     const res = await run([...ssh, 'virsh', '-c', 'qemu:///session', 'list', '--all', '--name']);
     t.equal(res.code, 0, `${h.name}: ssh + virsh list: ${res.stderr}`);
-    t.same(res.stdout.split('\n').filter(Boolean).sort(), want, `${h.name} has win01..win05`);
+    t.same(res.stdout.split('\n').filter(Boolean).sort(), want, `${h.name} has deb01..win05`);
     const env = await run([...ssh, 'printf', '%s', '"$XDG_RUNTIME_DIR"']);
     t.equal(env.stdout, h.runtimeDir, `${h.name}: sshd hands the session its own runtime dir`);
   }
@@ -80,6 +82,7 @@ t.test('a host key that is not in known_hosts is refused by OpenSSH', async (t) 
 
 t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139 NICs', async (t) => {
   t.teardown(await lockLab()); // tests that convert guests hold the lock while they do
+  await resetLab(); // and may leave them converted: this is about the guests as lab-up.sh made them
   const models = new Set<string>();
   let cdroms = 0;
   for (const h of labHosts()) {
@@ -98,23 +101,38 @@ t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139
     }
   }
   t.same([...models].sort(), ['e1000', 'rtl8139'], 'both NIC models occur');
-  t.equal(cdroms, 2 * HOSTS, 'win02 and win04 have an empty IDE CD-ROM');
+  t.equal(cdroms, 2 * HOSTS, 'deb02 and deb04 have an empty IDE CD-ROM');
+});
+
+t.test('each host: Linux-labelled guests deb01..deb04 and exactly one Windows-labelled guest win05', async (t) => {
+  t.teardown(await lockLab());
+  for (const h of labHosts()) {
+    const families = new Map<string, string[]>();
+    for (const g of labGuestNames()) {
+      const os = guestOs(Domain.parse(await guestXml(h.name, g)));
+      families.set(os.family, [...(families.get(os.family) ?? []), g]);
+      if (os.family === 'windows') t.equal(os.libosinfoId, 'http://microsoft.com/win/2k8r2', `${h.name}/${g}: libosinfo win2k8r2`);
+      else t.equal(os.libosinfoId, 'http://debian.org/debian/11', `${h.name}/${g}: libosinfo debian11`);
+    }
+    t.same(Object.fromEntries(families), { linux: labLinuxGuests(), windows: labWindowsGuests() }, `${h.name}: deb01..deb04 Linux, win05 Windows`);
+  }
+  t.same(labWindowsGuests(), ['win05']);
 });
 
 t.test('reset restores a changed guest, stops a running one and removes a stranger', async (t) => {
   t.teardown(await lockLab());
-  const original = originalGuestXml(1, 'win01');
+  const original = originalGuestXml(1, 'deb01');
   const changed = original.replace(/<model type='(e1000|rtl8139)'\/>/g, "<model type='virtio'/>");
   t.not(changed, original);
   let res = await virshAs(1, ['define', '/dev/stdin'], changed);
   t.equal(res.code, 0, res.stderr);
-  t.same(shape(await guestXml(1, 'win01')).nics, ['virtio'], 'changed on the host');
+  t.same(shape(await guestXml(1, 'deb01')).nics, ['virtio'], 'changed on the host');
 
-  res = await virshAs(2, ['start', 'win02']);
+  res = await virshAs(2, ['start', 'deb02']);
   t.equal(res.code, 0, res.stderr);
 
-  const stranger = originalGuestXml(3, 'win03')
-    .replace(/<name>win03<\/name>/, '<name>stranger</name>')
+  const stranger = originalGuestXml(3, 'deb03')
+    .replace(/<name>deb03<\/name>/, '<name>stranger</name>')
     .replace(/<uuid>[^<]*<\/uuid>/, '')
     .replace(/<mac address='[^']*'\/>/g, '');
   res = await virshAs(3, ['define', '/dev/stdin'], stranger);
@@ -125,11 +143,11 @@ t.test('reset restores a changed guest, stops a running one and removes a strang
   await resetLab();
   t.comment(`resetLab() took ${Math.round(performance.now() - t0)} ms`);
 
-  t.equal(await guestXml(1, 'win01'), original, 'win01 is its original XML again, byte for byte');
-  t.equal((await virshAs(2, ['domstate', 'win02'])).stdout.trim(), 'shut off', 'win02 stopped');
+  t.equal(await guestXml(1, 'deb01'), original, 'deb01 is its original XML again, byte for byte');
+  t.equal((await virshAs(2, ['domstate', 'deb02'])).stdout.trim(), 'shut off', 'deb02 stopped');
   t.same(await guestNames(3), labGuestNames(), 'the stranger is gone');
   for (const h of labHosts()) {
-    t.same(await guestNames(h.name), labGuestNames(), `${h.name}: win01..win05 after reset`);
+    t.same(await guestNames(h.name), labGuestNames(), `${h.name}: deb01..win05 after reset`);
     res = await virshAs(h.name, ['list', '--name']);
     t.equal(res.stdout.trim(), '', `${h.name}: nothing running after reset`);
   }

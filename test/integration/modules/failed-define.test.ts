@@ -44,31 +44,31 @@ t.before(async () => {
 });
 
 t.test('libvirt refuses the define: exit 2, host, guest and reason named, XML unchanged', async (t) => {
-  const before = await guestXml(HOST, 'win01');
+  const before = await guestXml(HOST, 'deb01');
   const dir = runDir(t);
-  const args = [join(FIXTURES, 'cdrom-bad-drive.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=win01', '-e', 'iso=/var/lib/virtplay/virtio-win.iso', '--run-dir', dir];
+  const args = [join(FIXTURES, 'cdrom-bad-drive.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=deb01', '-e', 'iso=/var/lib/virtplay/virtio-win.iso', '--run-dir', dir];
   const r = await virtplay(args);
   t.equal(r.code, 2, 'exit code 2 (a host failed)');
   const out = r.stdout + r.stderr;
   t.match(out, new RegExp(`fatal: \\[${HOST}\\]: FAILED!`), 'names the host');
-  t.match(out, /win01: virsh define refused the new XML: internal error: Only 1 IDE controller is supported/, "names the guest and libvirt's reason");
+  t.match(out, /deb01: virsh define refused the new XML: internal error: Only 1 IDE controller is supported/, "names the guest and libvirt's reason");
   t.notMatch(out, /\n\s+at .*\(.*\.ts:\d+:\d+\)/, 'no stack trace');
-  t.equal(await guestXml(HOST, 'win01'), before, "the guest's inactive XML is byte-identical to before");
-  t.same(backups(dir, 'win01').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup of the definition is in the run folder');
+  t.equal(await guestXml(HOST, 'deb01'), before, "the guest's inactive XML is byte-identical to before");
+  t.same(backups(dir, 'deb01').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup of the definition is in the run folder');
 
   const j = await virtplay([...args, '--json']);
   const host = parseJson(j).plays[0]!.tasks[0]!.hosts[HOST]!;
   t.equal(host.failed, true, '--json: the task failed');
-  t.same(host.guests?.map((g) => [g.guest, g.failed, g.changed]), [['win01', true, false]], '--json: guest win01 failed, not changed');
-  t.equal(await guestXml(HOST, 'win01'), before, 'still byte-identical');
+  t.same(host.guests?.map((g) => [g.guest, g.failed, g.changed]), [['deb01', true, false]], '--json: guest deb01 failed, not changed');
+  t.equal(await guestXml(HOST, 'deb01'), before, 'still byte-identical');
 });
 
 t.test('libvirt changes what was defined: read-back verification fails, the backup is restored', async (t) => {
-  const before = await guestXml(HOST, 'win03');
+  const before = await guestXml(HOST, 'deb03');
   const iso = '/var/lib/virtplay/virtio\twin.iso';
   const dir = runDir(t);
-  const r = await virtplay([join(FIXTURES, 'cdrom-iso.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=win03', '-e', JSON.stringify({ iso }), '--json', '--run-dir', dir]);
-  const after = await guestXml(HOST, 'win03');
+  const r = await virtplay([join(FIXTURES, 'cdrom-iso.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=deb03', '-e', JSON.stringify({ iso }), '--json', '--run-dir', dir]);
+  const after = await guestXml(HOST, 'deb03');
   const g = parseJson(r).plays[0]!.tasks[0]!.hosts[HOST]!.guests?.[0];
   if (g?.failed !== true && Domain.parse(after).disks().some((d) => d.sourcePath === iso)) {
     // The serializer escapes tabs now: libvirt keeps the path and the restore path cannot be
@@ -78,8 +78,8 @@ t.test('libvirt changes what was defined: read-back verification fails, the back
     return;
   }
   t.equal(r.code, 2, 'exit code 2');
-  t.equal(g?.guest, 'win03');
+  t.equal(g?.guest, 'deb03');
   t.match(g?.msg, /^libvirt did not keep what was asked: still to do: CD-ROM hd[a-z]: \/var\/lib\/virtplay\/virtio win\.iso -> \/var\/lib\/virtplay\/virtio\twin\.iso; the previous definition was restored$/, 'says what libvirt did not keep, and that the backup was restored');
   t.equal(after, before, "the guest's inactive XML is byte-identical to before (restored)");
-  t.same(backups(dir, 'win03').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup it was restored from is in the run folder');
+  t.same(backups(dir, 'deb03').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup it was restored from is in the run folder');
 });

@@ -53,12 +53,12 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'
 export const xmlEscape = (s: string): string => s.replace(/[&<>'"\n\r\t]/g, (c) => ESC[c]!);
 
 /**
- * A guest made from lab guest win02 as lab-up.sh defined it (pc machine, IDE disk hda, empty
+ * A guest made from lab guest deb02 as lab-up.sh defined it (pc machine, IDE disk hda, empty
  * IDE CD-ROM hdb, e1000 NIC): new name, libvirt picks a new UUID and MAC; the disk source
  * replaced by `disk` (null: no disk at all).
  */
 export function labGuestXml(host: string, name: string, disk: string | null): string {
-  let xml = originalGuestXml(host, 'win02')
+  let xml = originalGuestXml(host, 'deb02')
     .replace(/<name>[^<]*<\/name>/, `<name>${xmlEscape(name)}</name>`)
     .replace(/\s*<uuid>[^<]*<\/uuid>/, '')
     .replace(/\s*<mac address='[^']*'\/>/, '');

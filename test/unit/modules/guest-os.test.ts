@@ -28,7 +28,7 @@ t.test('the libosinfo id virt-install recorded', async (t) => {
 });
 
 t.test('families of libosinfo ids', async (t) => {
-  for (const id of ['http://microsoft.com/win/2k8r2', 'http://microsoft.com/win/10', 'http://microsoft.com/win/2k25', 'https://microsoft.com/win/11']) {
+  for (const id of ['http://microsoft.com/win/2k8r2', 'http://microsoft.com/win/10', 'http://microsoft.com/win/2k25', 'https://microsoft.com/win/11', 'http://microsoft.com/winnt/4.0']) {
     t.equal(familyOfLibosinfo(id), 'windows', id);
   }
   for (const id of [
@@ -39,7 +39,7 @@ t.test('families of libosinfo ids', async (t) => {
   ]) {
     t.equal(familyOfLibosinfo(id), 'linux', id);
   }
-  for (const id of ['http://microsoft.com/msdos/6.22', 'http://apple.com/macosx/10.0', 'http://sun.com/solaris/11', 'http://debian.org.evil.example/x/1', 'http://oracle.com/solaris/11']) {
+  for (const id of ['http://microsoft.com/msdos/6.22', 'http://apple.com/macosx/10.0', 'http://sun.com/solaris/11', 'http://debian.org.evil.example/x/1', 'http://oracle.com/solaris/11', 'http://novell.com/netware/6.5', 'http://libosinfo.org/unknown']) {
     t.equal(familyOfLibosinfo(id), 'other', id);
   }
 });
