@@ -5,7 +5,10 @@
 # Outputs (in $VIRTPLAY_GUEST_OUT, default <repo>/.lab/guest/):
 #   standin.img               raw 64 MiB boot disk: MBR + syslinux + FAT16 partition holding the
 #                             kernel, initrd.gz (no virtio_blk), syslinux.cfg and marker.txt
-#   virtio-win-standin.iso    the "driver ISO": virtio-win layout placeholders + linux/ driver install
+#   virtio-win-standin.iso    the "driver ISO": virtio-win layout placeholders + linux/ driver install;
+#                             every .inf marked signed (VirtplaySigned=yes)
+#   virtio-win-standin-unsigned.iso   the same, viostor's .infs marked unsigned
+#   virtio-win-standin-nofolder.iso   the same, without viostor/2k8R2 and viostor/2k16
 #   vmlinuz, initrd.gz        the same kernel and base initramfs (for direct kernel boot)
 #   build.env                 facts about the build (kernel version, sizes), shell-sourceable
 #
@@ -13,7 +16,8 @@
 #   --force    rebuild even when nothing changed
 #   --refresh  ask apt again which kernel linux-image-<flavour> means (else the one resolved first)
 # Runs as root on Debian 12. Idempotent: nothing is rebuilt when the outputs exist and no input
-# (build.sh, rootfs/, iso/, the kernel package, busybox, qemu-guest-agent, syslinux) changed.
+# (build.sh, rootfs/, iso/, winqga/, the kernel package, busybox, qemu-guest-agent, syslinux, gcc)
+# changed.
 # Environment: VIRTPLAY_GUEST_KERNEL=amd64 (default) or cloud-amd64: the Debian kernel flavour.
 # Debian 12's cloud kernel has no e1000, rtl8139 or ahci drivers, so the default is the generic one.
 set -euo pipefail
@@ -39,7 +43,7 @@ die() { printf 'guest-build: error: %s\n' "$*" >&2; exit 1; }
 declare -A NEED=(
   [depmod]=kmod [modprobe]=kmod [cpio]=cpio [sfdisk]=fdisk [mkfs.fat]=dosfstools
   [syslinux]=syslinux [mcopy]=mtools [xorriso]=xorriso [qemu-ga]=qemu-guest-agent
-  [dpkg-deb]=dpkg [gzip]=gzip
+  [dpkg-deb]=dpkg [gzip]=gzip [gcc]=gcc
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
@@ -48,6 +52,8 @@ done
 bb_applets=$(/bin/busybox --list 2>/dev/null || true)
 case $'\n'"$bb_applets"$'\n' in *$'\nacpid\n'*) ;; *) missing+=(busybox-static) ;; esac
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)
+# winqga (the Windows personality's agent) is linked statically against glibc.
+[ -f "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || missing+=(libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]} (run as root to install them)"
   log "installing ${missing[*]}"
@@ -80,12 +86,13 @@ if [ -z "$KDEB" ]; then
 fi
 
 # --- cache check ---------------------------------------------------------------------------------
-OUTPUTS=(standin.img virtio-win-standin.iso vmlinuz initrd.gz build.env)
+OUTPUTS=(standin.img virtio-win-standin.iso virtio-win-standin-unsigned.iso virtio-win-standin-nofolder.iso
+  vmlinuz initrd.gz virtio_blk.cpio.gz build.env)
 fingerprint() {
   {
-    (cd "$HERE" && find build.sh rootfs iso -type f -print0 | sort -z | xargs -0 sha256sum)
+    (cd "$HERE" && find build.sh rootfs iso winqga -type f -print0 | sort -z | xargs -0 sha256sum)
     echo "kernel $(basename "$KDEB") $(stat -c %s "$KDEB")"
-    dpkg-query -W -f='${Package} ${Version}\n' busybox-static qemu-guest-agent syslinux syslinux-common 2>/dev/null
+    dpkg-query -W -f='${Package} ${Version}\n' busybox-static qemu-guest-agent syslinux syslinux-common gcc libc6-dev 2>/dev/null
     sha256sum /bin/busybox "$(command -v qemu-ga)"
   } | sha256sum | cut -d' ' -f1
 }
@@ -171,10 +178,17 @@ ldd "$QGA" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r lib;
 done
 [ -e "$R/lib64/ld-linux-x86-64.so.2" ] || die "ldd did not list the dynamic loader"
 
+# winqga: the Windows personality's guest agent (a static binary; see winqga/winqga.c).
+gcc -static -Os -Wall -o "$WORK/winqga" "$HERE/winqga/winqga.c" 2>"$WORK/winqga.log" \
+  || die "compiling winqga failed: $(tail -n 20 "$WORK/winqga.log")"
+strip "$WORK/winqga" 2>/dev/null || true
+rm -f "$R/usr/sbin/winqga"
+cp "$WORK/winqga" "$R/usr/sbin/winqga"
+
 # init, scripts and config.
 (cd "$HERE/rootfs" && find . ! -type d) | while read -r f; do rm -f "$R/$f"; done # never write through a link
 cp -a "$HERE/rootfs/." "$R/"
-chmod 0755 "$R/init" "$R"/etc/virtplay/*.sh "$R/sbin/shutdown" "$R/etc/acpi/PWRF/00000080"
+chmod 0755 "$R/init" "$R"/etc/virtplay/*.sh "$R"/etc/virtplay/win/*.sh "$R/sbin/shutdown" "$R/etc/acpi/PWRF/00000080"
 rm -f "$R/sbin/init"; ln -s /bin/busybox "$R/sbin/init"
 cat >"$R/etc/os-release" <<EOF
 PRETTY_NAME="virtplay stand-in guest (Debian $KVER kernel, busybox)"
@@ -245,16 +259,32 @@ for drv in viostor vioscsi NetKVM vioserial Balloon; do
     esac
     for arch in $arches; do
       mkdir -p "$ISO_DIR/$drv/$os/$arch"
-      printf '; placeholder: the virtplay stand-in ISO carries no Windows driver.\n; %s for %s %s\n' \
-        "$drv" "$os" "$arch" >"$ISO_DIR/$drv/$os/$arch/$lower.inf"
+      # VirtplaySigned: whether the Windows personality's pnputil treats the package as signed.
+      printf '; placeholder: the virtplay stand-in ISO carries no Windows driver.\n; %s for %s %s\n[Version]\nSignature="$WINDOWS NT$"\nProvider=%%VENDOR%%\nCatalogFile=%s.cat\nDriverVer=08/28/2023,100.94.104.24000\nVirtplaySigned=yes\n' \
+        "$drv" "$os" "$arch" "$lower" >"$ISO_DIR/$drv/$os/$arch/$lower.inf"
     done
   done
 done
+mkdir -p "$ISO_DIR/guest-agent"
+for a in x86_64 i386; do
+  printf 'placeholder: the virtplay stand-in has no Windows installer (see make-disk.sh --no-guest-tools)\n' \
+    >"$ISO_DIR/guest-agent/qemu-ga-$a.msi"
+done
 xorriso -as mkisofs -quiet -o "$WORK/virtio-win-standin.iso" -V VIRTIO_WIN_STANDIN -R -J \
+  "$ISO_DIR" 2>/dev/null
+# Variants: viostor unsigned (64-bit Windows installs it, then refuses to load it: Code 52) ...
+find "$ISO_DIR/viostor" -name '*.inf' -exec sed -i 's/^VirtplaySigned=yes$/VirtplaySigned=no/' {} +
+xorriso -as mkisofs -quiet -o "$WORK/virtio-win-standin-unsigned.iso" -V VIRTIO_WIN_STANDIN -R -J \
+  "$ISO_DIR" 2>/dev/null
+# ... and an ISO without the folders for Windows Server 2008 R2 and 2016.
+find "$ISO_DIR/viostor" -name '*.inf' -exec sed -i 's/^VirtplaySigned=no$/VirtplaySigned=yes/' {} +
+rm -rf "$ISO_DIR/viostor/2k8R2" "$ISO_DIR/viostor/2k16"
+xorriso -as mkisofs -quiet -o "$WORK/virtio-win-standin-nofolder.iso" -V VIRTIO_WIN_STANDIN -R -J \
   "$ISO_DIR" 2>/dev/null
 
 # --- publish -------------------------------------------------------------------------------------
-for f in standin.img virtio-win-standin.iso vmlinuz initrd.gz virtio_blk.cpio.gz; do
+for f in standin.img virtio-win-standin.iso virtio-win-standin-unsigned.iso virtio-win-standin-nofolder.iso \
+  vmlinuz initrd.gz virtio_blk.cpio.gz; do
   mv -f "$WORK/$f" "$OUT/$f"
 done
 cat >"$OUT/build.env" <<EOF
@@ -263,10 +293,12 @@ KERNEL_PACKAGE=$KPKG
 KERNEL_VERSION=$KVER
 IMAGE=$OUT/standin.img
 ISO=$OUT/virtio-win-standin.iso
+ISO_UNSIGNED=$OUT/virtio-win-standin-unsigned.iso
+ISO_NOFOLDER=$OUT/virtio-win-standin-nofolder.iso
 INITRD_BYTES=$(stat -c %s "$OUT/initrd.gz")
 DRIVER_BYTES=$(stat -c %s "$OUT/virtio_blk.cpio.gz")
 EOF
-chmod 0644 "$OUT"/standin.img "$OUT"/virtio-win-standin.iso "$OUT"/vmlinuz "$OUT"/initrd.gz
+chmod 0644 "$OUT"/standin.img "$OUT"/virtio-win-standin*.iso "$OUT"/vmlinuz "$OUT"/initrd.gz "$OUT"/virtio_blk.cpio.gz
 rm -rf "$WORK"
 echo "$FP" >"$OUT/.fingerprint"
 log "done in $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s: $OUT"

@@ -13,12 +13,13 @@
 #   --extra-disk SPEC   one more disk, virt-install --disk syntax (e.g. PATH,bus=virtio,format=raw);
 #                       repeatable
 #   --no-agent          no guest-agent channel
+#   --os-variant ID     libosinfo id for virt-install (default win2k8r2; e.g. win2k16)
 #   --connect URI       libvirt URI virt-install asks for capabilities (default qemu:///session)
 # virt-install needs a libvirt connection to print XML; run it as the user whose session daemon
 # will define the domain. Nothing is defined: the XML is only printed.
 set -euo pipefail
 
-machine=pc memory=384 nic=e1000 bus=ide agent=1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///session}
+machine=pc memory=384 nic=e1000 bus=ide agent=1 osvariant=win2k8r2 uri=${LIBVIRT_DEFAULT_URI:-qemu:///session}
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --disk-bus) bus=$2; shift 2 ;;
     --extra-disk) extra+=(--disk "$2"); shift 2 ;;
     --no-agent) agent=0; shift ;;
+    --os-variant) osvariant=$2; shift 2 ;;
     --connect) uri=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "domain-xml.sh: unknown option $1" >&2; exit 2 ;;
@@ -43,7 +45,7 @@ name=$1 disk=$2 iso=$3 serial=$4
 format=raw
 case "$disk" in *.qcow2) format=qcow2 ;; esac
 args=(
-  --connect "$uri" --print-xml --virt-type qemu --machine "$machine" --os-variant win2k8r2 --import
+  --connect "$uri" --print-xml --virt-type qemu --machine "$machine" --os-variant "$osvariant" --import
   --name "$name" --memory "$memory" --vcpus 1
   --disk "path=$disk,bus=$bus,format=$format"
   "${extra[@]}"

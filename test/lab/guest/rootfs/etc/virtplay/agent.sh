@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs Debian's qemu-guest-agent on the virtio-serial port named org.qemu.guest_agent.0.
+# Runs the guest agent on the virtio-serial port named org.qemu.guest_agent.0: Debian's qemu-ga
+# (linux personality) or winqga, the Windows agent (win2k8r2/win2k16, when guest tools are installed).
 # Without udev there is no /dev/virtio-ports/ link: the name is read from sysfs.
 . /etc/virtplay/lib.sh
 port=
@@ -15,5 +16,15 @@ if [ -z "$port" ]; then
   exec sleep 2147483647
 fi
 echo "/dev/$port" >/run/virtplay/agent-port
+personality=$(cat /run/virtplay/personality 2>/dev/null || echo linux)
+if [ "$personality" != linux ]; then
+  # Windows: the QEMU guest agent answers only when it was installed (guest tools).
+  if [ "$(cat /run/virtplay/guest-tools 2>/dev/null)" = no ]; then
+    [ -f /run/virtplay/agent-missing ] || say "agent=not-installed"
+    touch /run/virtplay/agent-missing
+    exec sleep 2147483647
+  fi
+  exec /usr/sbin/winqga -p "/dev/$port" -P "$personality"
+fi
 mkdir -p /run/qemu-ga
 exec /usr/sbin/qemu-ga -m virtio-serial -p "/dev/$port" -t /run/qemu-ga -l /var/log/qemu-ga.log
