@@ -10,7 +10,7 @@
 import t from 'tap';
 import { chownSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureLab, labHost, run, virshAs } from '../../lab/lab.js';
+import { ensureLab, labHost, run, virshAs, withLabLock } from '../../lab/lab.js';
 import {
   bootPartitionFile,
   buildStandin,
@@ -21,7 +21,6 @@ import {
   serialLines,
   type Standin,
 } from '../../lab/standin.js';
-import { withLabLock } from '../../lab/lab.js';
 import { moveDiskToVirtio, removeDisk, setNicModel, sleep, statusFields } from './session-lab.js';
 
 const HOST = 'lab3';
