@@ -251,7 +251,9 @@ cp "$WORK/virtio_blk.cpio.gz" "$ISO_DIR/linux/virtio_blk.cpio.gz"
 echo "$KVER" >"$ISO_DIR/linux/kernel-version"
 # Placeholder folders laid out like the real virtio-win ISO: <driver>/<windows version>/<arch>/.
 for drv in viostor vioscsi NetKVM vioserial Balloon; do
+  # The .inf names of the real ISO: viostor.inf, vioscsi.inf, netkvm.inf, vioser.inf, balloon.inf.
   lower=$(echo "$drv" | tr 'A-Z' 'a-z')
+  [ "$drv" = vioserial ] && lower=vioser
   for os in 2k8 2k8R2 w7 w8 w8.1 2k12 2k12R2 w10 2k16 2k19 2k22 w11 2k25; do
     case "$os" in
       2k8R2|2k12|2k12R2|2k16|2k19|2k22|2k25|w11) arches="amd64" ;;

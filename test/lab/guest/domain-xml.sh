@@ -66,4 +66,8 @@ fi
 if [ "$agent" = 1 ]; then
   args+=(--channel "unix,target.type=virtio,name=org.qemu.guest_agent.0")
 fi
-exec virt-install "${args[@]}"
+# The serial log keeps every boot's lines (QEMU truncates a file chardev at each start unless it
+# appends; virt-install has no option for the source's append attribute).
+xml=$(virt-install "${args[@]}")
+printf '%s\n' "$xml" | awk '/<serial type="file">/ {s=1} s && /<source path=/ {sub(/\/>/, " append=\"on\"/>"); s=0} {print}'
+
