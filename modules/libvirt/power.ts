@@ -34,9 +34,16 @@ export interface ShutdownOptions {
 
 /** Returns how it stopped: 'graceful' or 'forced'. */
 export async function shutdownGuest(ctx: TaskContext, uri: string, g: GuestRef, o: ShutdownOptions): Promise<'graceful' | 'forced'> {
-  const r = await ctx.conn.exec(shutdownCommand(uri, g.uuid));
-  if (r.code !== 0 && !/not running/i.test(r.stderr)) throw new TaskError(`virsh shutdown failed: ${r.stderr.trim()}`, g.name);
-  if (await waitForState(ctx, uri, g, 'shut off', o.timeoutSec * 1000, o.pollMs)) return 'graceful';
+  // The power button is pressed again every 15 s: a guest still booting (Windows before its
+  // ACPI handling is up, busybox before acpid) drops the first press.
+  const deadline = Date.now() + o.timeoutSec * 1000;
+  let stopped = false;
+  while (!stopped && Date.now() < deadline) {
+    const r = await ctx.conn.exec(shutdownCommand(uri, g.uuid));
+    if (r.code !== 0 && !/not running/i.test(r.stderr)) throw new TaskError(`virsh shutdown failed: ${r.stderr.trim()}`, g.name);
+    stopped = await waitForState(ctx, uri, g, 'shut off', Math.min(15_000, deadline - Date.now()), o.pollMs);
+  }
+  if (stopped) return 'graceful';
   if (!o.force) {
     throw new TaskError(
       `did not shut down within ${o.timeoutSec} s of the ACPI power button; it is still running and unchanged in state. ` +

@@ -192,6 +192,8 @@ t.test('no agent: the channel is added, the guest waits with the steps, the oper
 t.test('a switch the boot does not bear out is rolled back: the guest boots again from its old disk', (t) =>
   withGuest(t, 'vpw2k8rb', { personality: 'win2k8r2', agent: false, guestTools: false, cdrom: true }, async (s) => {
     t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
+    for (let i = 0; i < 90 && bootLines(s).length === 0; i++) await sleep(1000);
+    t.equal(bootLines(s).length, 1, 'the guest is up before the run');
     const t0 = Date.now();
     // The operator claims a driver that is not there.
     const r = await virtplay(args(s, ['-e', 'agent_timeout=20', '-e', 'driver_installed=true', '-e', 'confirm_seconds=60']));
