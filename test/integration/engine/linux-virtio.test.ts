@@ -2,7 +2,8 @@
  * playbooks/linux-virtio.yml through the built CLI against the real lab: the first run makes every
  * NIC virtio, every non-CD-ROM disk of the Linux-labelled guests virtio with the boot disk vda, and
  * leaves the CD-ROMs alone; the disk task refuses each host's Windows-labelled guest (win05: the
- * Windows guard, exit 2); the re-run changes nothing with one remote command per host (wall time,
+ * Windows guard), boot_disk still runs for the others, and the last task fails the host (exit 2);
+ * the re-run changes nothing with one remote command per host (wall time,
  * connections and commands are reported with t.comment for the closing note); with
  * `-e driver_ready=true` the Windows-labelled guests convert too. Also: handlers and register/when, `-e @file`,
  * `--tags`, `--list-hosts`, `--list-tasks`, `--syntax-check` on the real playbooks.
@@ -23,6 +24,7 @@ const PLAYBOOK = join(PLAYBOOKS, 'linux-virtio.yml');
 const NIC_TASK = 'NIC model virtio';
 const DISK_TASK = 'disks on the virtio bus (boot disk becomes vda)';
 const BOOT_TASK = 'boot from vda';
+const FAIL_TASK = 'fail where the disk task refused or failed guests';
 
 let tmp: string;
 
@@ -103,7 +105,13 @@ t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-
     t.same(refused.map(([g]) => g), windows, `${h.name}: win05 refused`);
     for (const [, msg] of refused) t.match(msg, REFUSAL, `${h.name}: the reason, per guest`);
     t.match(disk?.['msg'], /^4 of 5 guest\(s\) changed, 1 failed: win05: Windows guest \(libosinfo win2k8r2\)/, `${h.name}: the task's message names the guest`);
-    t.equal(m.run.doc.stats[h.name]?.failures, 1, `${h.name}: failed=1`);
+    const boot = taskResult(m.run.doc, BOOT_TASK, h.name);
+    t.same(((boot?.['guests'] ?? []) as { guest: string }[]).map((g) => g.guest).sort(), linux, `${h.name}: boot from vda still runs, for the guests the disk task did not refuse`);
+    t.same(changedGuests(boot), [], `${h.name}: boot from vda: nothing more to do once hda became vda`);
+    const last = taskResult(m.run.doc, FAIL_TASK, h.name);
+    t.equal(last?.['failed'], true, `${h.name}: the last task fails the host`);
+    t.match(last?.['msg'], /1 failed: win05: Windows guest \(libosinfo win2k8r2\)/, `${h.name}: naming the refused guest`);
+    t.match(m.run.doc.stats[h.name], { failures: 1, ignored: 1 }, `${h.name}: failed=1 (the last task), ignored=1 (the disk task)`);
     t.equal(m.run.doc.virtplay.transport[h.name]?.connections, 1, `${h.name}: one connection (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: one connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), m.run.doc.virtplay.transport[h.name]?.commands, `${h.name}: sshd log and --json agree on the commands`);
@@ -129,7 +137,7 @@ t.test('linux-virtio.yml re-run: changed=0, one connection and one remote comman
   t.comment(figures('linux-virtio.yml re-run on the 4x5 lab', m));
   for (const h of labHosts()) {
     t.equal(m.run.doc.stats[h.name]?.changed, 0, `${h.name}: changed=0`);
-    for (const task of [NIC_TASK, DISK_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
+    for (const task of [NIC_TASK, DISK_TASK, BOOT_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
     t.same(failedGuests(taskResult(m.run.doc, DISK_TASK, h.name)).map(([g]) => g), labWindowsGuests(), `${h.name}: win05 refused`);
     t.same(m.run.doc.virtplay.transport[h.name], { connections: 1, commands: 1, reconnects: 0 }, `${h.name}: 1 connection, 1 command (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: 1 connection (sshd log)`);

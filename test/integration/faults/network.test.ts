@@ -23,7 +23,7 @@ const NIC_PLAYBOOK = `- name: virtio NICs
   tasks:
     - name: NIC model virtio
       virtio_nic:
-        guests: "win0*"
+        guests: ["deb0*", "win0*"]
 `;
 
 t.test('network faults on one host', async (t) => {

@@ -37,7 +37,7 @@ export interface HostOut {
 
 export interface RunJson {
   plays: { tasks: { task: { name: string; module: string }; hosts: Record<string, HostOut> }[] }[];
-  stats: Record<string, { ok: number; changed: number; failures: number; unreachable: number }>;
+  stats: Record<string, { ok: number; changed: number; failures: number; unreachable: number; ignored?: number }>;
 }
 
 export function parseJson(r: RunResult): RunJson {

@@ -2,7 +2,8 @@
  * The Windows guard of virtio_disk and boot_disk on the real lab (lab2), through
  * playbooks/linux-virtio.yml and the CLI: the host's Windows-labelled guest (win05, libosinfo
  * win2k8r2) is refused in the same task that converts its Linux-labelled guests (deb01..deb04),
- * under --check, --diff and for real (exit 2, the reason per guest, no diff and no define for it);
+ * under --check, --diff and for real (exit 2, the reason per guest, no diff and no define for it;
+ * boot_disk still runs for the others, the playbook's last task fails the host);
  * a Windows-labelled guest whose bootstrap metadata says phase=installed converts; a guest whose
  * definition names no OS converts with a warning saying so; -e driver_ready=true converts win05.
  */
@@ -15,6 +16,7 @@ import { changeLines, LAB_INVENTORY, LINUX_VIRTIO, parseJson, virtplay, type Hos
 const HOST = 'lab2';
 const DISK_TASK = 'disks on the virtio bus (boot disk becomes vda)';
 const BOOT_TASK = 'boot from vda';
+const FAIL_TASK = 'fail where the disk task refused or failed guests';
 const WIN = 'win05';
 const NOOS = 'vpguard-noos';
 const WIN_INSTALLED = 'vpguard-win-installed';
@@ -75,7 +77,11 @@ t.test('--check --diff: win05 refused, the others planned, nothing written', asy
   t.same(headers.sort(), [...labLinuxGuests(), NOOS, WIN_INSTALLED].map((g) => `${HOST}: ${g} (planned)`).sort(), '--diff: a diff for each converted guest, none for win05');
   t.match(disk?.msg, new RegExp(`^6 of 7 guest\\(s\\) would change, 1 failed: ${WIN}: Windows guest \\(libosinfo win2k8r2\\)`));
   t.same(warnings(doc).filter((w) => w.msg.startsWith(`${NOOS}:`)).map((w) => [w.host, w.msg.slice(0, WARNING.length)]), [[HOST, WARNING]], 'the unknown-OS guest: one warning, naming why');
-  t.equal(hostOf(doc, BOOT_TASK), undefined, 'lab2 failed: boot_disk does not run there (Ansible: a failed host leaves the play)');
+  const boot = hostOf(doc, BOOT_TASK);
+  t.same((boot?.guests ?? []).map((g) => g.guest).sort(), [...labLinuxGuests(), NOOS, WIN_INSTALLED].sort(), 'boot_disk still runs, for every guest but the refused one (on the predicted XML)');
+  t.same(changed(boot), [], 'boot from vda: nothing more to do once hda became vda');
+  t.match(hostOf(doc, FAIL_TASK), { failed: true, msg: new RegExp(`1 failed: ${WIN}: Windows guest`) }, 'the last task fails the host, naming the refused guest');
+  t.match(doc.stats[HOST], { failures: 1 }, 'failed=1');
   t.same(await snapshot(), before, 'check mode wrote nothing');
 
   // The plain output a person reads: the refusal per guest, the warning, and no win05 diff.
@@ -84,7 +90,7 @@ t.test('--check --diff: win05 refused, the others planned, nothing written', asy
   t.match(plain.stdout, `${WIN}: ${REFUSAL}`, 'plain: the refusal with the guest name');
   t.match(plain.stdout + plain.stderr, `[WARNING]: [${HOST}] ${WARNING}`, 'plain: the warning');
   t.notMatch(plain.stdout, new RegExp(`\\+\\+\\+ ${HOST}: ${WIN} \\(planned\\)[\\s\\S]*hda`), 'plain: no disk diff for win05');
-  t.match(plain.stdout, /PLAY RECAP[\s\S]*lab2\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1/, 'recap: failed=1');
+  t.match(plain.stdout, /PLAY RECAP[\s\S]*lab2\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1\s+skipped=0\s+rescued=0\s+ignored=1/, 'recap: failed=1 (the last task), ignored=1 (the disk task)');
 });
 
 t.test('the real run: the same refusal; the others converted in the same task; a re-run changes nothing', async (t) => {
