@@ -38,7 +38,7 @@ virtplay() {
       host=${line#fatal: [}
       host=${host%%]*}
       grep -o '"guest": "[^"]*", "msg": "Windows guest[^"]*"' <<<"$line" |
-        sed -E "s/^\"guest\": \"([^\"]*)\", \"msg\": \"(.*)\"$/  refused: $host\/\1: \2/"
+        sed -E "s/^\"guest\": \"([^\"]*)\", \"msg\": \"(.*)\"$/  refused: $host\/\1: \2/" || true
     done
     return 0
   fi
