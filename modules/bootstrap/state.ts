@@ -43,6 +43,8 @@ export interface BootstrapState {
   addresses?: string;
   /** Why the last switch was rolled back. */
   rolledBack?: string;
+  /** When virtplay last booted the guest for the driver install (ISO time): a resumed run gives its agent the rest of agent_timeout. */
+  bootedAt?: string;
   /** 'keep': the NIC keeps its model at the switch (NetKVM could not be staged). */
   nic?: 'switch' | 'keep';
 }
@@ -63,6 +65,7 @@ const FIELDS: [keyof BootstrapState, string][] = [
   ['addresses', 'addresses'],
   ['rolledBack', 'rolled_back'],
   ['nic', 'nic'],
+  ['bootedAt', 'booted_at'],
 ];
 
 export function readState(dom: Domain): BootstrapState | undefined {

@@ -142,10 +142,13 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
         if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); the driver must be shown to be in again`);
         // The image first: if it cannot be made (disk full, permissions), the definition is untouched.
         await ensureDummyImage(ctx, s, args, g.name, r);
-        const cur: BootstrapState = s;
+        const wasUp = await running();
+        // A boot virtplay is about to make is recorded, so that a run killed while the guest boots
+        // resumes waiting for its agent instead of finding it silent.
+        const cur: BootstrapState = !wasUp && args.start_guest !== false ? { ...s, bootedAt: new Date().toISOString() } : s;
         await step((dom) => attachPlan(dom, cur));
         let started = false;
-        if (await running()) {
+        if (wasUp) {
           const live = await attachLive(ctx, uri, g, s);
           r.changes.push(...live.done);
           if (live.channelLater) ctx.warn(`${g.name}: the guest agent channel could not be hot-plugged; it is there from the next boot`);
@@ -165,7 +168,13 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
           r.changes.push('started with the dummy virtio disk and the driver ISO');
         }
         // A guest we just booted gets agent_timeout to bring its agent up; one already up answers now or not at all.
-        const agentUp = started ? await waitForAgent(ctx, uri, ref, (args.agent_timeout ?? 300) * 1000) : await agentPing(ctx, uri, ref, 5);
+        const agentMs = (args.agent_timeout ?? 300) * 1000;
+        const sinceBoot = s.bootedAt ? Math.max(0, Date.now() - Date.parse(s.bootedAt)) : Infinity;
+        const agentUp = started
+          ? await waitForAgent(ctx, uri, ref, agentMs)
+          : sinceBoot < agentMs
+            ? await waitForAgent(ctx, uri, ref, agentMs - sinceBoot)
+            : await agentPing(ctx, uri, ref, 5);
         let found: InstallOutcome | undefined;
         if (agentUp) {
           found = await installStorageDriver(ctx, uri, ref, {
@@ -210,7 +219,9 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
         const rm = await ctx.conn.exec(removeFileCommand(at.dummy));
         if (rm.code !== 0) ctx.warn(`${g.name}: could not delete the dummy image ${at.dummy}: ${rm.stderr.trim()}`);
         else r.changes.push(`dummy image ${at.dummy} deleted`);
-        r.msg = nicNote(at, at.os === 'mswindows' || definitionFolder(g) !== undefined);
+        const windows = at.os === 'mswindows' || definitionFolder(g) !== undefined;
+        r.msg = nicNote(at, windows);
+        if (windows && r.msg) ctx.warn(`${g.name}: ${r.msg}`);
         break;
       }
       case 'done':

@@ -68,18 +68,33 @@ lab_state_get() { # KEY DEFAULT
   echo "$2"
 }
 
-# The pid holding the tests' lab lock (lockLab() in lab.ts: .lab/test.lock/pid) when it is alive
-# and neither this process nor one of its ancestors; nothing otherwise.
+# A pid holding the tests' lab lock (lockLab() in lab.ts: .lab/test.lock/pid) or one host of it
+# (lockLabHost(): .lab/test.readers/<pid>-<n>) when it is alive and neither this process nor one
+# of its ancestors; nothing otherwise.
 lab_lock_holder() {
-  local holder p=$$
-  [[ -f $LAB/test.lock/pid ]] || return 0
-  holder=$(<"$LAB/test.lock/pid") || return 0
-  [[ $holder =~ ^[0-9]+$ && -e /proc/$holder ]] || return 0
-  while [[ $p =~ ^[0-9]+$ ]] && ((p > 1)); do
-    ((p != holder)) || return 0
-    p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || return 0
+  local holder r pids=()
+  for r in "$LAB"/test.readers/*; do
+    [[ -e $r ]] || continue
+    r=${r##*/}
+    pids+=("${r%%-*}")
   done
-  echo "$holder"
+  if [[ -f $LAB/test.lock/pid ]]; then pids+=("$(<"$LAB/test.lock/pid")") || true; fi
+  for holder in "${pids[@]}"; do
+    [[ $holder =~ ^[0-9]+$ && -e /proc/$holder ]] || continue
+    lab_is_ancestor "$holder" && continue
+    echo "$holder"
+    return 0
+  done
+}
+
+# True when PID is this process or one of its ancestors.
+lab_is_ancestor() {
+  local p=$$
+  while [[ $p =~ ^[0-9]+$ ]] && ((p > 1)); do
+    ((p != $1)) || return 0
+    p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || return 1
+  done
+  return 1
 }
 
 lab_home() { getent passwd "$1" | cut -d: -f6; }

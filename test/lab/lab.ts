@@ -7,7 +7,7 @@
  * both reset or convert the lab do not run into each other (tap runs files in parallel).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -316,12 +316,86 @@ export function sshdCommandsPerUser(lines: readonly string[] = sshdLogLines()): 
 }
 
 /**
- * Exclusive use of the lab across processes (a lock directory in .lab with the holder's pid; a
- * holder that died is taken over). Returns the release function; pair it with t.teardown().
+ * Locks between test processes, a readers-writer scheme on lock directories in .lab (each holds
+ * its holder's pid; a holder that died is taken over):
+ *   lockLab()          exclusive use of the whole lab (tests that reset or run on every host);
+ *   lockLabHost(host)  shared use of the lab, exclusive use of one host (tests that touch only
+ *                      their own guest there, e.g. a stand-in): several run at once, on
+ *                      different hosts, never while someone holds lockLab().
+ * A reader registers (test.readers/<pid>-<n>) before it checks for a writer; a writer takes
+ * test.lock before it waits for the readers to leave: whatever the interleaving, one sees the other.
+ * Each returns its release function; pair it with t.teardown().
  */
-export async function lockLab(timeoutMs = 15 * 60_000): Promise<() => void> {
-  mkdirSync(labDir(), { recursive: true });
+export async function lockLab(timeoutMs = 20 * 60_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  const release = await lockDir(join(labDir(), 'test.lock'), timeoutMs);
+  const readers = join(labDir(), 'test.readers');
+  for (;;) {
+    const live = liveEntries(readers);
+    if (live.length === 0) return release;
+    if (Date.now() > deadline) {
+      release();
+      throw new Error(`lab tests on single hosts (${live.join(', ')}) held the lab for over ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let readerSeq = 0;
+
+export async function lockLabHost(host: string, timeoutMs = 20 * 60_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  const releaseHost = await lockDir(join(labDir(), `test.host-${host}.lock`), timeoutMs);
+  const readers = join(labDir(), 'test.readers');
+  mkdirSync(readers, { recursive: true });
+  const me = join(readers, `${process.pid}-${++readerSeq}`);
+  for (;;) {
+    writeFileSync(me, host);
+    if (!writerAlive()) {
+      return () => {
+        rmSync(me, { force: true });
+        releaseHost();
+      };
+    }
+    rmSync(me, { force: true });
+    if (Date.now() > deadline) {
+      releaseHost();
+      throw new Error(`the whole lab has been locked (${join(labDir(), 'test.lock')}) for over ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A lock directory exists and its holder lives (a dead holder's directory is removed). */
+function writerAlive(): boolean {
   const dir = join(labDir(), 'test.lock');
+  if (!existsSync(dir)) return false;
+  let holder = NaN;
+  try {
+    holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+  } catch {
+    return true; // being created or released right now
+  }
+  if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+    rmSync(dir, { recursive: true, force: true });
+    return false;
+  }
+  return true;
+}
+
+/** Reader entries whose process still lives (the others are removed). */
+function liveEntries(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => {
+    const pid = Number(f.split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return true;
+    rmSync(join(dir, f), { force: true });
+    return false;
+  });
+}
+
+async function lockDir(dir: string, timeoutMs: number): Promise<() => void> {
+  mkdirSync(dirname(dir), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -338,7 +412,7 @@ export async function lockLab(timeoutMs = 15 * 60_000): Promise<() => void> {
       // being created or released right now
     }
     if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) rmSync(dir, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new Error(`the lab is locked by pid ${holder} (${dir}) for over ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${dir} has been held by pid ${holder} for over ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -346,6 +420,16 @@ export async function lockLab(timeoutMs = 15 * 60_000): Promise<() => void> {
 /** Runs fn while holding lockLab(). */
 export async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
   const release = await lockLab();
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+/** Runs fn while holding lockLabHost(host): for tests that touch only their own guest on that host. */
+export async function withHostLock<T>(host: string, fn: () => Promise<T>): Promise<T> {
+  const release = await lockLabHost(host);
   try {
     return await fn();
   } finally {

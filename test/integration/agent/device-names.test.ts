@@ -5,14 +5,14 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withLabLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin } from '../../lab/standin.js';
 import { assertBuilt, CLI, json, LAB_INVENTORY, virtplay } from '../bootstrap/cli.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const HOST = 'lab4';
+const HOST = 'lab2';
 
 async function agent(guest: string, cmd: object): Promise<{ code: number; stdout: string }> {
   const r = await virshAs(HOST, ['qemu-agent-command', '--timeout', '5', guest, JSON.stringify(cmd)]);
@@ -23,7 +23,7 @@ t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', a
   assertBuilt();
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     const s = await defineStandin(HOST, 'vpnames');
     t.teardown(() => removeStandin(s));
     t.equal((await virshAs(HOST, ['start', s.name])).code, 0);

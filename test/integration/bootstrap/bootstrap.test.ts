@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
-import { ensureLab, guestXml, withLabLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, bootstrapArgs, json, virtplay } from './cli.js';
@@ -16,7 +16,7 @@ t.test('windows-virtio.yml takes the stand-in guest from IDE/e1000 to vda/virtio
   assertBuilt();
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     const s = await defineStandin(HOST, 'vpboot', { marker: 'written-before-the-switch' });
     t.teardown(() => removeStandin(s));
     const started = Date.now();

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withLabLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, bootstrapArgs, json, spawnVirtplay, virtplay } from './cli.js';
@@ -43,7 +43,7 @@ t.test('killed at every phase boundary, the bootstrap resumes and converges', as
   assertBuilt();
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     const s = await defineStandin(HOST, 'vpresume', { marker: 'survives-kills' });
     t.teardown(() => removeStandin(s));
     const args = bootstrapArgs(HOST, s.name, s.iso);

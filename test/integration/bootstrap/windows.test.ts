@@ -11,12 +11,12 @@
  */
 import t, { type Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withLabLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, installDriverOffline, removeStandin, serialLines, type Standin, type StandinOptions } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, bootstrapArgs, json, virtplay } from './cli.js';
 
-const HOST = 'lab4';
+const HOST = 'lab1';
 const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
 
 interface GuestResult {
@@ -57,7 +57,7 @@ async function withGuest(t: Test, name: string, opts: StandinOptions, fn: (s: St
   assertBuilt();
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     const s = await defineStandin(HOST, name, opts);
     try {
       await fn(s);
@@ -196,7 +196,7 @@ t.test('a switch the boot does not bear out is rolled back: the guest boots agai
     t.equal(bootLines(s).length, 1, 'the guest is up before the run');
     const t0 = Date.now();
     // The operator claims a driver that is not there.
-    const r = await virtplay(args(s, ['-e', 'agent_timeout=20', '-e', 'driver_installed=true', '-e', 'confirm_seconds=60']));
+    const r = await virtplay(args(s, ['-e', 'agent_timeout=20', '-e', 'driver_installed=true', '-e', 'confirm_seconds=90']));
     t.comment(`forced switch and automatic rollback: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     t.equal(r.code, 2, 'the task fails');
     const g = bootstrapResult(r.stdout, s.name);

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     t.match(xml, /<features>\s*<acpi\/>/);
     t.match(xml, /<target dev="hda" bus="ide"\/>/);
     t.match(xml, /<model type="e1000"\/>/);
-    t.match(xml, /<serial type="file">\s*<source path="[^"]+a\.log"\/>/);
+    t.match(xml, /<serial type="file">\s*<source path="[^"]+a\.log" append="on"\/>/, 'serial log appended across boots');
     t.match(xml, /<target type="virtio" name="org\.qemu\.guest_agent\.0"\/>/);
     t.notMatch(xml, /device="cdrom"/, 'no CD-ROM by default');
     await defineNew(dom, xml);

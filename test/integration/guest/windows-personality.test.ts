@@ -10,7 +10,7 @@
 import t from 'tap';
 import { chownSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureLab, labHost, run, virshAs, withLabLock } from '../../lab/lab.js';
+import { ensureLab, labHost, run, virshAs, withHostLock } from '../../lab/lab.js';
 import {
   bootPartitionFile,
   buildStandin,
@@ -175,7 +175,7 @@ interface Iface {
 t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) => {
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     const t0 = Date.now();
     const tag = process.pid;
     const names = { a: `vpwin-a-${tag}`, b: `vpwin-b-${tag}`, c: `vpwin-c-${tag}` };

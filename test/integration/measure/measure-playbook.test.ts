@@ -7,13 +7,13 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withLabLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, CLI, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 import { join } from 'node:path';
 
-const HOST = 'lab4';
+const HOST = 'lab2';
 
 async function agent(guest: string, cmd: object): Promise<{ code: number; stdout: string; stderr: string }> {
   return virshAs(HOST, ['qemu-agent-command', '--timeout', '10', guest, JSON.stringify(cmd)]);
@@ -34,7 +34,7 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
   assertBuilt();
   await ensureLab();
   await buildStandin();
-  await withLabLock(async () => {
+  await withHostLock(HOST, async () => {
     // Labelled as what it runs (the default stand-in is Debian with Debian's qemu-ga): a
     // Windows-labelled guest's disks are not moved to virtio without the bootstrap's evidence or
     // driver_ready (the Windows guard), which measure-virtio.yml does not pass to virtio_disk.
