@@ -27,6 +27,25 @@ export interface DiffEntry {
   after_header?: string;
 }
 
+/**
+ * One guest's part of a task's result (`result.guests`). Guests are the unit of failure inside a
+ * host, as hosts are in a play: a guest that fails a task (failed, with msg) is reported and left
+ * out of the rest of the run (TaskContext.failedGuests); the host and its other guests go on. A
+ * guest the task does not apply to is skipped with its reason (skipped, msg), not failed.
+ * A module sets its result's own `failed` only for what fails the whole host.
+ */
+export interface GuestResult {
+  guest: string;
+  changed: boolean;
+  /** One line per change, e.g. "interface 52:54:00:aa:bb:cc: model e1000 -> virtio". */
+  changes?: string[];
+  failed?: boolean;
+  skipped?: boolean;
+  /** The change takes effect at the guest's next boot. */
+  pending?: boolean;
+  msg?: string;
+}
+
 export interface ModuleResult {
   changed: boolean;
   failed?: boolean;
@@ -57,6 +76,11 @@ export interface TaskContext {
   /** Forget cached facts (next facts() call gathers again). */
   invalidateFacts(source: FactSource<unknown>): void;
   warn(message: string): void;
+  /**
+   * Guests of this host that failed an earlier task of the run: modules leave them out (the
+   * engine's equivalent of a failed host leaving the play). Absent outside the runner.
+   */
+  failedGuests?: ReadonlySet<string>;
   /** Debug output, shown at verbosity >= level. */
   log(message: string, level?: number): void;
 }

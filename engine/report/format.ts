@@ -4,7 +4,7 @@
  * Lines come back unredacted only where they hold no result data; callers pass every line
  * through `redactor.text()` before writing it.
  */
-import type { ModuleResult } from '../module.js';
+import type { GuestResult, ModuleResult } from '../module.js';
 import type { HostStats } from '../types.js';
 import { makeColors, visibleLength, type Colors } from './colors.js';
 import { diffLines } from './diff-text.js';
@@ -17,14 +17,8 @@ export const BANNER_COLUMNS = 79;
 /** Ansible pads the host name of a recap line to this width. */
 export const RECAP_HOST_WIDTH = 26;
 
-/** Per-guest details that libvirt modules put in `result.guests`. */
-export interface GuestDetail {
-  guest: string;
-  changed: boolean;
-  changes: string[];
-  pending?: boolean;
-  msg?: string;
-}
+/** Per-guest details that modules put in `result.guests`. */
+export type GuestDetail = GuestResult;
 
 /** One output line; `routine` marks an ok/skipping status line with nothing else in it. */
 export interface HostLine {
@@ -158,12 +152,20 @@ export class LineFormatter {
     return out;
   }
 
-  /** Changed guests' changes, one short line each; every guest at -v. */
+  /** Failed guests, skipped ones with their reason, changed guests' changes, one short line each; every guest at -v. */
   guests(res: ModuleResult): string[] {
     const c = this.c;
     const out: string[] = [];
     const all = this.opts.verbosity > 0;
     for (const g of this.redactor.value(guestsOf(res))) {
+      if (g.failed) {
+        out.push(c.red(`  ${g.guest}: FAILED - ${g.msg ?? 'failed'}`));
+        continue;
+      }
+      if (g.skipped) {
+        out.push(c.cyan(`  ${g.guest}: skipped - ${g.msg ?? 'does not apply'}`));
+        continue;
+      }
       const pending = g.pending ? ' (pending: takes effect at next boot)' : '';
       const changes = Array.isArray(g.changes) ? g.changes : [];
       if (g.changed) {
@@ -214,12 +216,19 @@ export class LineFormatter {
     };
     for (const host of Object.keys(summary.stats).sort()) {
       const t: HostStats = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0, ...summary.stats[host] };
-      const hc = t.failed !== 0 || t.unreachable !== 0 ? c.red(host) : t.changed !== 0 ? c.yellow(host) : c.green(host);
+      const hc = t.failed !== 0 || t.unreachable !== 0 || summary.failedGuests?.[host] ? c.red(host) : t.changed !== 0 ? c.yellow(host) : c.green(host);
       out.push(
         `${padVisible(hc, RECAP_HOST_WIDTH)} : ${num('ok', t.ok, c.green)} ${num('changed', t.changed, c.yellow)} ` +
           `${num('unreachable', t.unreachable, c.redBright)} ${num('failed', t.failed, c.red)} ` +
           `${num('skipped', t.skipped, c.cyan)} ${num('rescued', t.rescued, c.green)} ${num('ignored', t.ignored, c.magentaBright)}`,
       );
+    }
+    const withFailed = Object.keys(summary.failedGuests ?? {}).sort();
+    if (withFailed.length > 0) {
+      out.push('', 'Failed guests (left out of the later tasks; the other guests went on):');
+      for (const host of withFailed) {
+        for (const g of summary.failedGuests![host]!) out.push(c.red(`${host.padEnd(RECAP_HOST_WIDTH)} : ${g.guest} (task '${g.task.trim()}'): ${g.msg}`));
+      }
     }
     out.push('');
     out.push(durationLine(summary.durationMs));

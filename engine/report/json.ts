@@ -44,6 +44,8 @@ export interface JsonDocument {
     check: boolean;
     diff: boolean;
     transport: RunSummary['transport'];
+    /** Per host, the guests that failed a task and were left out of the later ones. */
+    failed_guests: NonNullable<RunSummary['failedGuests']>;
     warnings: { msg: string; host?: string }[];
   };
 }
@@ -151,6 +153,7 @@ export class JsonReporter implements Reporter {
         check: this.opts.check,
         diff: this.opts.diff,
         transport: summary.transport ?? {},
+        failed_guests: summary.failedGuests ?? {},
         warnings: this.warnings,
       },
     };

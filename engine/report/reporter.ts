@@ -3,7 +3,7 @@
  * listr2 progress (a TTY), JSON (--json: collected, printed on stdout at the end).
  * The runner awaits every call, in order.
  */
-import type { ModuleResult } from '../module.js';
+import type { GuestResult, ModuleResult } from '../module.js';
 import type { HostStats, HostStatus } from '../types.js';
 
 export interface PlayInfo {
@@ -32,13 +32,27 @@ export interface TaskHostResult {
   item?: unknown;
   /** The task failed but has ignore_errors. */
   ignored?: boolean;
+  /**
+   * Guests that failed this task (from `result.guests`, loop items included): the host goes on
+   * without them. With ignore_errors they stay in (ignored is then set).
+   */
+  failedGuests?: GuestResult[];
   /** The result comes from check mode. */
   check: boolean;
   durationMs: number;
 }
 
+/** A guest that failed a task and was left out of the rest of the run. */
+export interface FailedGuest {
+  guest: string;
+  task: string;
+  msg: string;
+}
+
 export interface RunSummary {
   stats: Record<string, HostStats>;
+  /** Per host, the guests that failed (hosts without any are absent). */
+  failedGuests?: Record<string, FailedGuest[]>;
   exitCode: number;
   durationMs: number;
   /** Transport figures per host: SSH connections and remote commands. */

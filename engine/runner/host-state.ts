@@ -1,5 +1,6 @@
 /** Everything the runner keeps about one host for the whole run. */
 import type { Connection } from '../connection/types.js';
+import type { FailedGuest } from '../report/reporter.js';
 import type { HostStats, Vars } from '../types.js';
 
 export interface HostState {
@@ -13,6 +14,8 @@ export interface HostState {
   /** Set once the host failed (without ignore_errors) or was unreachable: no more tasks run. */
   failed: boolean;
   unreachable: boolean;
+  /** Guests that failed a task (not ignored), by name: left out of every later task of the run. */
+  failedGuests: Map<string, FailedGuest>;
   /** Handlers notified in the current play. */
   notified: Set<string>;
   stats: HostStats;
@@ -26,6 +29,7 @@ export function newHostState(name: string, inventoryVars: Vars): HostState {
     facts: new Map(),
     failed: false,
     unreachable: false,
+    failedGuests: new Map(),
     notified: new Set(),
     stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
   };

@@ -79,6 +79,14 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
 
 function record(task: Task, h: HostState, r: TaskHostResult): void {
   if (task.register) h.registered[task.register] = r.result;
+  // Failed guests leave the run; the host and its other guests go on (see GuestResult).
+  if (r.failedGuests?.length) {
+    if (r.ignored) {
+      if (r.status !== 'failed') h.stats.ignored++;
+    } else {
+      for (const g of r.failedGuests) h.failedGuests.set(g.guest, { guest: g.guest, task: task.name, msg: g.msg ?? 'failed' });
+    }
+  }
   const facts = r.result.ansible_facts;
   if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
   switch (r.status) {

@@ -77,11 +77,12 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     ? EXIT.INTERRUPTED
     : all.some((h) => h.unreachable)
       ? EXIT.HOST_UNREACHABLE
-      : all.some((h) => h.failed)
+      : all.some((h) => h.failed || h.failedGuests.size > 0)
         ? EXIT.HOST_FAILED
         : EXIT.OK;
   return {
     stats: Object.fromEntries(all.map((h) => [h.name, h.stats])),
+    failedGuests: Object.fromEntries(all.filter((h) => h.failedGuests.size > 0).map((h) => [h.name, [...h.failedGuests.values()]])),
     exitCode,
     durationMs: Date.now() - started,
     transport: Object.fromEntries([...conns.entries()].map(([n, c]) => [n, { ...c.stats }])),

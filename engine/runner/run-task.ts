@@ -1,6 +1,6 @@
 /** One task on one host: when, loop, templating, argument check, the module call, its result. */
 import { UnreachableError, VirtplayError } from '../errors.js';
-import type { ModuleDef, ModuleResult, TaskContext, FactSource } from '../module.js';
+import type { GuestResult, ModuleDef, ModuleResult, TaskContext, FactSource } from '../module.js';
 import type { TaskHostResult } from '../report/reporter.js';
 import type { Reporter } from '../report/reporter.js';
 import { evalCondition, renderValue } from '../template/render.js';
@@ -49,7 +49,25 @@ export async function runTaskOnHost(task: Task, h: HostState, rawVars: Vars, env
     outcome = errorOutcome(err, env.verbosity);
   }
   if (outcome.status === 'failed' && task.ignoreErrors) outcome.ignored = true;
+  const failedGuests = guestFailures(outcome.result);
+  if (failedGuests.length > 0) {
+    outcome.failedGuests = failedGuests;
+    if (task.ignoreErrors) outcome.ignored = true;
+  }
   return { host: h.name, check, durationMs: Date.now() - started, ...outcome };
+}
+
+/** The guests a result (or its loop items' results) reports as failed, each once. */
+function guestFailures(result: ModuleResult): GuestResult[] {
+  const seen = new Map<string, GuestResult>();
+  const collect = (r: unknown): void => {
+    const guests = r && typeof r === 'object' ? (r as ModuleResult)['guests'] : undefined;
+    if (!Array.isArray(guests)) return;
+    for (const g of guests as GuestResult[]) if (g && typeof g.guest === 'string' && g.failed === true && !seen.has(g.guest)) seen.set(g.guest, g);
+  };
+  collect(result);
+  if (Array.isArray(result['results'])) for (const r of result['results']) collect(r);
+  return [...seen.values()];
 }
 
 async function runOnce(task: Task, h: HostState, vars: Vars, env: TaskEnv, check: boolean): Promise<Outcome> {
@@ -93,6 +111,7 @@ function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean): Ta
       h.facts.delete(source.id);
     },
     warn: (m) => env.reporter.warning(m, h.name),
+    failedGuests: new Set(h.failedGuests.keys()),
     log: (m, level = 2) => env.reporter.verbose(m, level, h.name),
   };
 }

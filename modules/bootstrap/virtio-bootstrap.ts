@@ -70,7 +70,7 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
     const facts = await ctx.facts(libvirtFacts);
     const reports: BootstrapReport[] = [];
     const diff: DiffEntry[] = [];
-    for (const g of selectGuests(facts, args)) {
+    for (const g of selectGuests(facts, args, ctx.failedGuests)) {
       const r: BootstrapReport = { guest: g.name, changed: false, changes: [], phase: '' };
       reports.push(r);
       try {
@@ -100,8 +100,7 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
       done_guests: done.map((r) => r.guest),
     };
     if (diff.length > 0) result.diff = diff;
-    if (failed.length > 0) result.failed = true;
-    return result;
+    return result; // failed guests fail alone (engine/module.ts GuestResult)
   },
 };
 

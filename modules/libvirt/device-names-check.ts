@@ -51,7 +51,7 @@ export const deviceNamesCheck: ModuleDef<Args> = {
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
     const checks: GuestCheck[] = [];
-    for (const g of selectGuests(facts, args)) {
+    for (const g of selectGuests(facts, args, ctx.failedGuests)) {
       const c: GuestCheck = { guest: g.name, checked: false, refs: [] };
       checks.push(c);
       if (!g.running) {

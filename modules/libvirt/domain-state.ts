@@ -23,7 +23,7 @@ export const domainState: ModuleDef<Args> = {
     const facts = await ctx.facts(libvirtFacts);
     const reports: GuestReport[] = [];
     const stop = { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false };
-    for (const g of selectGuests(facts, args)) {
+    for (const g of selectGuests(facts, args, ctx.failedGuests)) {
       const actions =
         args.state === 'restarted' ? (g.running ? ['shut down', 'start'] : ['start']) : args.state === 'running' ? (g.running ? [] : ['start']) : g.running ? ['shut down'] : [];
       const r: GuestReport = { guest: g.name, changed: actions.length > 0, changes: actions.map((a) => `${a}${a === 'shut down' ? ' (ACPI)' : ''}`) };
@@ -48,7 +48,6 @@ export const domainState: ModuleDef<Args> = {
       msg: `${changed.length} of ${reports.length} guest(s) ${ctx.check ? 'would change' : 'changed'} state` + (failed.length ? `; ${failed.map((f) => f.msg).join('; ')}` : ''),
       guests: reports,
     };
-    if (failed.length > 0) result.failed = true;
-    return result;
+    return result; // failed guests fail alone (engine/module.ts GuestResult)
   },
 };

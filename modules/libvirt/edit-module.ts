@@ -4,9 +4,13 @@
  * then in check mode report, else apply all guests of the host as one batch of transactions,
  * report pending changes of running guests, and restart them when the task asks (if_needed).
  * A module may refuse single guests (check): a refused guest is a per-guest failure (not defined,
- * not counted changed, no diff); the task's other guests are planned and applied as usual.
+ * not counted changed, no diff); the task's other guests are planned and applied as usual. A plan
+ * that throws fails its guest alone; one that throws GuestSkip skips it with the reason (the task
+ * does not apply to that guest, e.g. no disk to boot from). Failed guests leave the run, the host
+ * goes on (engine/module.ts GuestResult).
  */
-import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { VirtplayError } from '../../engine/errors.js';
+import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { Domain } from './domain/index.js';
 import { inactiveDomain, liveDomain, predictedFacts, rememberParsed } from './parsed.js';
@@ -21,17 +25,13 @@ export interface EditArgs extends GuestSelector {
   force?: boolean;
 }
 
-export interface GuestReport {
-  guest: string;
-  changed: boolean;
-  /** One line per change, e.g. "interface 52:54:00:aa:bb:cc: model e1000 -> virtio". */
+export interface GuestReport extends GuestResult {
   changes: string[];
-  /** The guest runs with the old configuration: the change takes effect at its next boot. */
-  pending?: boolean;
   restarted?: boolean;
-  failed?: boolean;
-  msg?: string;
 }
+
+/** Thrown by a plan: the task does not apply to this guest (the message says why); it is skipped, not failed. */
+export class GuestSkip extends Error {}
 
 /** A module's verdict on one guest whose plan has changes: refuse it (the reason), or warn. */
 export interface GuestCheck {
@@ -58,13 +58,15 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
     checkMode: 'plan',
     async run(ctx, args) {
       const facts = await ctx.facts(libvirtFacts);
-      const guests = selectGuests(facts, args);
+      const guests = selectGuests(facts, args, ctx.failedGuests);
       const plans = guests.map((g) => planGuest(spec, g, args));
       for (const p of plans) if (p.warning !== undefined) ctx.warn(`${p.guest.name}: ${p.warning}`);
       const reports: GuestReport[] = plans.map((p) =>
         p.refused !== undefined
           ? { guest: p.guest.name, changed: false, changes: [], failed: true, msg: p.refused }
-          : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes },
+          : p.skipped !== undefined
+            ? { guest: p.guest.name, changed: false, changes: [], skipped: true, msg: p.skipped }
+            : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes },
       );
       const diff: DiffEntry[] = ctx.diff
         ? plans.flatMap((p) =>
@@ -93,8 +95,10 @@ export interface GuestPlan {
   guest: GuestFacts;
   /** The changes planned (a refused guest's changes, never applied: for messages only). */
   changes: string[];
-  /** The module refused this guest: why. It has no planned definition. */
+  /** The module refused this guest, or its plan failed: why. It has no planned definition. */
   refused?: string;
+  /** The task does not apply to this guest: why. */
+  skipped?: string;
   warning?: string;
   /** The planned definition (when there are changes), serialized on demand. */
   dom?: Domain;
@@ -106,7 +110,15 @@ export interface GuestPlan {
 /** One guest's plan (pure: no I/O), exported for tests. */
 export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
   const dom = inactiveDomain(g);
-  const changes = spec.plan(dom, args, g);
+  let changes: string[];
+  try {
+    changes = spec.plan(dom, args, g);
+  } catch (e) {
+    // One guest's definition the module cannot handle fails (or skips) that guest, not the host.
+    if (e instanceof GuestSkip) return { guest: g, changes: [], skipped: e.message, livePending: false };
+    if (e instanceof VirtplayError) return { guest: g, changes: [], refused: e.message.replace(`guest ${JSON.stringify(g.name)}: `, ''), livePending: false };
+    throw e;
+  }
   const verdict = changes.length > 0 && spec.check ? spec.check(inactiveDomain(g), dom, args, g) : {};
   const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
   if (verdict.refuse !== undefined) return { guest: g, changes, refused: verdict.refuse, livePending: false, ...warning };
@@ -199,8 +211,10 @@ function summarize(reports: GuestReport[], diff: DiffEntry[], check: boolean): M
     pending.length ? `${pending.length} pending until the next boot` : '',
     failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
   ].filter(Boolean);
+  const skipped = reports.filter((r) => r.skipped);
+  if (skipped.length > 0) parts.splice(parts.length - (failed.length ? 1 : 0), 0, `${skipped.length} skipped`);
+  // Failed guests fail alone: the result itself fails only for what fails the host.
   const result: ModuleResult = { changed: changed.length > 0, msg: parts.join(', '), guests: reports };
   if (diff.length > 0) result.diff = diff;
-  if (failed.length > 0) result.failed = true;
   return result;
 }

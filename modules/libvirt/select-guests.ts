@@ -12,7 +12,11 @@ export interface GuestSelector {
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-export function selectGuests(facts: LibvirtFacts, sel: GuestSelector): GuestFacts[] {
+/**
+ * The guests a task means, in the host's order. `failed`: guests that failed an earlier task of
+ * the run (TaskContext.failedGuests): left out, even when named.
+ */
+export function selectGuests(facts: LibvirtFacts, sel: GuestSelector, failed?: ReadonlySet<string>): GuestFacts[] {
   const want = list(sel.guests);
   const exclude = list(sel.exclude);
   // A plain name (not a glob) that is not on the host is an error: the user meant a real guest.
@@ -24,6 +28,6 @@ export function selectGuests(facts: LibvirtFacts, sel: GuestSelector): GuestFact
     );
   }
   return [...facts.guests.values()].filter(
-    (g) => (sel.guests === undefined || want.some((p) => globMatch(p, g.name))) && !exclude.some((p) => globMatch(p, g.name)),
+    (g) => !failed?.has(g.name) && (sel.guests === undefined || want.some((p) => globMatch(p, g.name))) && !exclude.some((p) => globMatch(p, g.name)),
   );
 }

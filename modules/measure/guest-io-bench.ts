@@ -93,7 +93,7 @@ export const guestIoBench: ModuleDef<GuestIoBenchArgs> = {
   async run(ctx, args) {
     const facts = await ctx.facts(libvirtFacts);
     const uri = libvirtUri(ctx.vars);
-    const selected = selectGuests(facts, args);
+    const selected = selectGuests(facts, args, ctx.failedGuests);
     const set = settings(args);
     if (set.runs < 3) ctx.warn(`guest_io_bench: ${set.runs} run(s): fewer than 3, so no highest/lowest run is dropped`);
     const guests: Record<string, GuestBenchResult> = {};

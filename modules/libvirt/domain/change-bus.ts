@@ -15,16 +15,32 @@ import { nextFreeTarget, targetPrefix } from './targets.js';
 import { isBuiltinController } from './machine.js';
 import { DomainXmlError } from './errors.js';
 
-/** Disk fields libvirt accepts on some buses only (qemu_validate.c), as [path, buses]. */
-const BUS_ONLY_ATTRS: [element: string, attr: string, buses: string[]][] = [
+/**
+ * Disk fields libvirt accepts on some buses only, as [element, attribute, buses]. Each row is a
+ * check in libvirt's validation (qemu_validate.c / domain_validate.c) whose message is quoted;
+ * test/integration/libvirt/bus-only-fields.test.ts proves every row against the lab's libvirt
+ * (accepted on its bus, refused after a bare bus change, accepted after changeBus).
+ */
+export const BUS_ONLY_ATTRS: readonly [element: string, attr: string, buses: readonly string[]][] = [
+  // "removable is only valid for usb and scsi disks" (qemuValidateDomainDeviceDefDiskFrontend)
   ['target', 'removable', ['usb', 'scsi']],
+  // "rotation rate is only valid for SCSI/IDE/SATA disks" (qemuValidateDomainDeviceDefDiskFrontend)
   ['target', 'rotation_rate', ['ide', 'sata', 'scsi']],
+  // "queues attribute in disk driver element is only supported by virtio-blk" (same)
   ['driver', 'queues', ['virtio']],
+  // "queue_size attribute in disk driver element is only supported by virtio-blk" (same)
   ['driver', 'queue_size', ['virtio']],
+  // "IOThreads only available for virtio pci and virtio ccw disk" (qemuValidateDomainDeviceDefDiskIOThreads)
   ['driver', 'iothread', ['virtio']],
+  // "CHS translation mode can only be set for 'ide' bus not '...'" (virDomainDiskDefValidate); the
+  // geometry itself is valid on other buses (virtio-blk, scsi-hd and ide-hd take cyls/heads/secs)
+  ['geometry', 'trans', ['ide']],
 ];
-const BUS_ONLY_ELEMENTS: [element: string, buses: string[]][] = [
+/** Disk child elements libvirt accepts on some buses only, as [element, buses]. */
+export const BUS_ONLY_ELEMENTS: readonly [element: string, buses: readonly string[]][] = [
+  // "Only ide and scsi disk support wwn" (virDomainDiskDefValidate)
   ['wwn', ['ide', 'scsi']],
+  // "Only scsi disk supports vendor and product" (virDomainDiskDefValidate)
   ['vendor', ['scsi']],
   ['product', ['scsi']],
 ];

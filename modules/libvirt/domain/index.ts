@@ -3,7 +3,7 @@ export { Domain, DEVICE_ORDER } from './domain.js';
 export { Device, Disk, Interface, Controller } from './devices.js';
 export type { DeviceAddress, DiskDevice } from './devices.js';
 export type { NewDisk, NewCdrom } from './disk-edit.js';
-export { changeBus, removeUnusedControllers, usedControllers } from './change-bus.js';
+export { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, changeBus, removeUnusedControllers, usedControllers } from './change-bus.js';
 export { numToTarget, targetToNum, targetPrefix, nextFreeTarget } from './targets.js';
 export { machineFamily, sameMachine, isBuiltinController, defaultCdromBus } from './machine.js';
 export type { MachineFamily } from './machine.js';

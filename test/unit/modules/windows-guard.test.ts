@@ -112,7 +112,7 @@ const byGuest = (r: ModuleResult) => Object.fromEntries((r.guests as GuestReport
 t.test('the task (check mode, --diff): the refused guest fails alone, the others are planned', async (t) => {
   const { ctx, warnings } = checkCtx([deb(), guest('deb02', 'pc-ide-e1000-win2k8r2', (d) => void d.root.child('metadata')?.remove()), win()], true);
   const r = await virtioDisk.run(ctx, { disks: 'all' });
-  t.equal(r.failed, true, 'the task fails (exit 2)');
+  t.equal(r.failed, undefined, 'the task itself does not fail: the guest fails alone (the runner leaves it out later, exit 2)');
   t.equal(r.changed, true, 'the others would change');
   const g = byGuest(r);
   t.match(g.deb01, { changed: true, failed: undefined });
@@ -138,7 +138,7 @@ t.test('the task with driver_ready: true converts every guest', async (t) => {
 t.test('boot_disk in check mode: the refusal per guest', async (t) => {
   const { ctx } = checkCtx([guest('win7', 'pc-ide-virtio-mixed-win7'), guest('deb7', 'pc-ide-virtio-mixed-win7', (d) => void d.root.child('metadata')?.remove())], true);
   const r = await bootDisk.run(ctx, { disk: 'vda' });
-  t.equal(r.failed, true);
+  t.equal(r.failed, undefined, 'the host goes on');
   const g = byGuest(r);
   t.match(g.win7, { failed: true, changed: false, msg: /^Windows guest \(libosinfo win7\)/ });
   t.match(g.deb7, { changed: true });
