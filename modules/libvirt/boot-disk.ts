@@ -5,10 +5,12 @@
  * since libvirt gives the 'hd' boot index to the first disk). Never both: libvirt refuses that.
  * A guest known to be Windows that boots from a non-virtio disk is not switched to a virtio one
  * unless its virtio storage driver is known to be in (guest-os.ts, or driver_ready: true).
+ * A guest with no disk at all (diskless, CD-ROM only) is skipped with that reason; one whose disks
+ * do not match fails alone (required: false makes it a no-op).
  */
 import { TaskError } from '../../engine/errors.js';
 import type { Domain, Disk, Interface } from './domain/index.js';
-import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
+import { editModule, GuestSkip, type EditArgs, type EditSpec } from './edit-module.js';
 import { diskLabel, matchesDisk } from './select-disks.js';
 import { virtioStorageGuard } from './guest-os.js';
 
@@ -26,10 +28,13 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
   name: 'boot_disk',
   description: 'declare which disk a guest boots from (per-device boot order or <os><boot>, as the guest uses)',
   plan(dom, args, guest) {
-    const disk = dom.disks().find((d) => d.device === 'disk' && matchesDisk(d, args.disk));
+    const disks = dom.disks().filter((d) => d.device === 'disk');
+    // Diskless (network boot) and CD-ROM-only guests: the task does not apply to them.
+    if (disks.length === 0) throw new GuestSkip(`has no disk to boot from (${dom.disks().length > 0 ? 'CD-ROM or floppy only' : 'diskless: network boot or none'})`);
+    const disk = disks.find((d) => matchesDisk(d, args.disk));
     if (!disk) {
       if (args.required === false) return [];
-      const have = dom.disks().filter((d) => d.device === 'disk').map((d) => `${d.target} (${diskLabel(d)})`);
+      const have = disks.map((d) => `${d.target} (${diskLabel(d)})`);
       throw new TaskError(`has no disk matching ${JSON.stringify(args.disk)} to boot from; its disks: ${have.join(', ') || 'none'}`, guest.name);
     }
     return dom.usesDeviceBootOrder() ? byDeviceOrder(dom, disk) : byOsBoot(dom, disk);

@@ -16,6 +16,15 @@ export function storageDriverEvidence(dom: Domain): string | undefined {
   return phase !== undefined && DRIVER_IN.has(phase) ? phase : undefined;
 }
 
+/**
+ * The bootstrap's phase when it is evidence that the virtio network driver is in: NetKVM is staged
+ * with the storage driver's install, unless the bootstrap recorded nic='keep' (it could not be).
+ */
+export function networkDriverEvidence(dom: Domain): string | undefined {
+  const phase = storageDriverEvidence(dom);
+  return phase !== undefined && dom.getMetadataAttrs(BOOTSTRAP_NS)?.nic !== 'keep' ? phase : undefined;
+}
+
 /** The guest agent's guest-get-osinfo id as the bootstrap recorded it (mswindows on Windows). */
 export function agentOsId(dom: Domain): string | undefined {
   return dom.getMetadataAttrs(BOOTSTRAP_NS)?.os || undefined;

@@ -9,7 +9,7 @@
  *    id (`mswindows` on Windows) and the phase that proves the storage driver is in.
  */
 import type { Domain } from './domain/index.js';
-import { agentOsId, storageDriverEvidence } from './bootstrap-metadata.js';
+import { agentOsId, networkDriverEvidence, storageDriverEvidence } from './bootstrap-metadata.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 
@@ -115,4 +115,22 @@ export function virtioStorageGuard(dom: Domain, opts: GuardOptions): GuardResult
     ? 'moving its boot disk to virtio would leave it unbootable (INACCESSIBLE_BOOT_DEVICE)'
     : 'a disk moved to virtio stays invisible to Windows until that driver is in';
   return { refuse: `Windows guest (${os.source}) without evidence that its virtio storage driver (viostor) is installed: ${harm}. ${REFUSAL_HINT}` };
+}
+
+/**
+ * The NIC guard (virtio_nic): a guest known to be Windows gets no virtio NIC unless its virtio
+ * network driver (NetKVM) is known to be in (the bootstrap staged it: the phase that proves the
+ * storage driver, without nic='keep') or the task says so (driver_ready). Windows boots without
+ * it, but the NIC has no driver: a remote guest is cut off. A guest whose OS the definition does
+ * not tell goes on silently (its NIC is not its boot path; the disk guard warns about it).
+ */
+export function virtioNetGuard(dom: Domain, opts: { driverReady?: boolean }): GuardResult {
+  if (opts.driverReady === true) return {};
+  const os = guestOs(dom);
+  if (os.family !== 'windows' || networkDriverEvidence(dom) !== undefined) return {};
+  return {
+    refuse:
+      `Windows guest (${os.source}) without evidence that its virtio network driver (NetKVM) is installed: ` +
+      `a virtio NIC would have no driver and cut the guest off the network. ${REFUSAL_HINT}`,
+  };
 }

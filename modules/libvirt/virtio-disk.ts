@@ -26,7 +26,14 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
     const boot = dom.bootDisk();
     for (const disk of selectDisks(dom, args.disks)) {
       const before = `${disk.bus ?? '?'} ${disk.target ?? '?'}`;
-      if (!changeBus(dom, disk, 'virtio')) continue;
+      if (!changeBus(dom, disk, 'virtio')) {
+        // Already virtio: the boot disk still takes vda, so that boot_disk (disk: vda) converges.
+        if (disk.el === boot?.el && disk.target !== 'vda') {
+          const swapped = takeVda(dom, disk);
+          if (swapped) changes.push(`disk ${diskLabel(disk)}: virtio ${before.split(' ')[1]} -> virtio vda${swapped}`);
+        }
+        continue;
+      }
       const swapped = disk.el === boot?.el ? takeVda(dom, disk) : '';
       changes.push(`disk ${diskLabel(disk)}: ${before} -> virtio ${disk.target}${swapped}`);
     }
@@ -49,8 +56,14 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
  * inside a Linux guest, virtio disks are named by probe order, not by these targets.
  */
 function takeVda(dom: Domain, boot: Disk): string {
+  if (boot.target === 'vda') return '';
   const holder = dom.disks().find((d) => d.el !== boot.el && d.target === 'vda');
-  if (!holder || boot.target === 'vda') return '';
+  if (!holder) {
+    // vda is free (the disks were vdb, vdc...): the boot disk takes it, the others keep theirs.
+    if (boot.bus !== 'virtio') return '';
+    boot.target = 'vda';
+    return ' (the boot disk takes the free vda)';
+  }
   const freed = boot.target!;
   holder.target = freed;
   boot.target = 'vda';

@@ -16,21 +16,21 @@ import { isBuiltinController } from './machine.js';
 import { DomainXmlError } from './errors.js';
 
 /**
- * Disk fields libvirt accepts on some buses only, as [element, attribute, buses]. Each row is a
- * check in libvirt's validation (qemu_validate.c / domain_validate.c) whose message is quoted;
+ * Disk fields libvirt accepts on some buses only, as [element, attribute, buses]. Each row quotes
+ * the message libvirt (9.0, Debian 12) refuses the field with on another bus;
  * test/integration/libvirt/bus-only-fields.test.ts proves every row against the lab's libvirt
  * (accepted on its bus, refused after a bare bus change, accepted after changeBus).
  */
 export const BUS_ONLY_ATTRS: readonly [element: string, attr: string, buses: readonly string[]][] = [
-  // "removable is only valid for usb and scsi disks" (qemuValidateDomainDeviceDefDiskFrontend)
+  // "removable is only valid for usb disks" (libvirt 9.0's parser; later ones take scsi too)
   ['target', 'removable', ['usb', 'scsi']],
-  // "rotation rate is only valid for SCSI/IDE/SATA disks" (qemuValidateDomainDeviceDefDiskFrontend)
+  // "rotation rate is only valid for SCSI/IDE/SATA bus" (qemu_command.c)
   ['target', 'rotation_rate', ['ide', 'sata', 'scsi']],
-  // "queues attribute in disk driver element is only supported by virtio-blk" (same)
+  // "queues attribute in disk driver element is only supported by virtio-blk" (qemu_validate.c)
   ['driver', 'queues', ['virtio']],
-  // "queue_size attribute in disk driver element is only supported by virtio-blk" (same)
+  // libvirt 9.0 does not refuse it elsewhere, but passes it to virtio-blk only: meaningless off virtio
   ['driver', 'queue_size', ['virtio']],
-  // "IOThreads only available for virtio pci and virtio ccw disk" (qemuValidateDomainDeviceDefDiskIOThreads)
+  // "IOThreads not available for bus ide target hda" (qemuValidateDomainDeviceDefDiskIOThreads)
   ['driver', 'iothread', ['virtio']],
   // "CHS translation mode can only be set for 'ide' bus not '...'" (virDomainDiskDefValidate); the
   // geometry itself is valid on other buses (virtio-blk, scsi-hd and ide-hd take cyls/heads/secs)

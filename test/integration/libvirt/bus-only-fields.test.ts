@@ -23,6 +23,13 @@ const ATTR_VALUES: Record<string, string> = {
 };
 const ELEMENT_TEXT: Record<string, string> = { wwn: '5000c50015ea71ac', vendor: 'VENDOR', product: 'PRODUCT' };
 
+/**
+ * Rows libvirt 9.0 does not refuse on another bus (it passes the field to that bus's device only,
+ * so it is meaningless there; changeBus drops it all the same). Checked too: if a later libvirt
+ * refuses it, this test says so and the row leaves this list.
+ */
+const NOT_REFUSED = new Set(['driver/@queue_size']);
+
 const PREFIX: Record<string, string> = { ide: 'hd', sata: 'sd', scsi: 'sd', usb: 'sd', virtio: 'vd' };
 
 function domainXml(bus: string, driverAttrs: string, targetAttrs: string, children: string): string {
@@ -73,8 +80,12 @@ t.test('every bus-only field: libvirt refuses it on the new bus, changeBus drops
         t.ok(onItsBus.ok, `libvirt takes ${field} on ${from}: ${onItsBus.err}`);
 
         const bare = await define(bareChange(xml, from, to));
-        t.notOk(bare.ok, `a bare bus change to ${to} keeps ${field}: libvirt refuses it`);
-        t.match(bare.err, /unsupported configuration|only|support/i, bare.err);
+        if (NOT_REFUSED.has(field)) {
+          t.ok(bare.ok, `libvirt does not refuse ${field} on ${to} (ignored there): ${bare.err}`);
+        } else {
+          t.notOk(bare.ok, `a bare bus change to ${to} keeps ${field}: libvirt refuses it`);
+          t.match(bare.err, /only|not available/i, bare.err);
+        }
 
         const dom = Domain.parse(xml);
         const disk = dom.disks()[0]!;

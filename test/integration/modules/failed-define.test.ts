@@ -48,17 +48,18 @@ t.test('libvirt refuses the define: exit 2, host, guest and reason named, XML un
   const dir = runDir(t);
   const args = [join(FIXTURES, 'cdrom-bad-drive.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=deb01', '-e', 'iso=/var/lib/virtplay/virtio-win.iso', '--run-dir', dir];
   const r = await virtplay(args);
-  t.equal(r.code, 2, 'exit code 2 (a host failed)');
+  t.equal(r.code, 2, 'exit code 2 (a guest failed)');
   const out = r.stdout + r.stderr;
-  t.match(out, new RegExp(`fatal: \\[${HOST}\\]: FAILED!`), 'names the host');
-  t.match(out, /deb01: virsh define refused the new XML: internal error: Only 1 IDE controller is supported/, "names the guest and libvirt's reason");
+  t.match(out, /^ {2}deb01: FAILED - virsh define refused the new XML: internal error: Only 1 IDE controller is supported/m, "the task's line names the guest and libvirt's reason");
+  t.match(out, new RegExp(`^Failed guests .*\\n${HOST} +: deb01 \\(task '[^']+'\\): virsh define refused the new XML`, 'm'), 'the recap names the host and the guest');
   t.notMatch(out, /\n\s+at .*\(.*\.ts:\d+:\d+\)/, 'no stack trace');
   t.equal(await guestXml(HOST, 'deb01'), before, "the guest's inactive XML is byte-identical to before");
   t.same(backups(dir, 'deb01').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup of the definition is in the run folder');
 
   const j = await virtplay([...args, '--json']);
   const host = parseJson(j).plays[0]!.tasks[0]!.hosts[HOST]!;
-  t.equal(host.failed, true, '--json: the task failed');
+  t.not(host.failed, true, '--json: the task did not fail the host (the guest failed alone)');
+  t.same(parseJson(j).virtplay.failed_guests[HOST]?.map((g) => g.guest), ['deb01'], '--json: failed_guests');
   t.same(host.guests?.map((g) => [g.guest, g.failed, g.changed]), [['deb01', true, false]], '--json: guest deb01 failed, not changed');
   t.equal(await guestXml(HOST, 'deb01'), before, 'still byte-identical');
 });

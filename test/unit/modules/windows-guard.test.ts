@@ -145,8 +145,13 @@ t.test('boot_disk in check mode: the refusal per guest', async (t) => {
   t.equal((r.diff as unknown[]).length, 1);
 });
 
-t.test('other modules are not guarded', async (t) => {
-  const { ctx } = checkCtx([win()], false);
+t.test('virtio_nic has its own guard (NetKVM): the Windows guest fails alone, driver_ready converts it', async (t) => {
+  const { ctx } = checkCtx([deb(), win()], false);
   const r = await virtioNic.run(ctx, {});
-  t.same([r.failed, r.changed], [undefined, true], 'virtio_nic converts the Windows guest');
+  t.same([r.failed, r.changed], [undefined, true], 'the task goes on: the Linux guest converted');
+  const g = byGuest(r);
+  t.match(g.win05, { failed: true, changed: false, msg: /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio network driver \(NetKVM\)/ });
+  t.match(g.deb01, { changed: true });
+  const ready = await virtioNic.run(checkCtx([win()], false).ctx, { driver_ready: true });
+  t.same([ready.failed, ready.changed], [undefined, true]);
 });
