@@ -160,7 +160,10 @@ lab_sshd_pid() { # [GROUP]
   for f in $(grep -lsaF -- "sshd -f $conf -E" /proc/[0-9]*/cmdline); do
     [[ $(tr '\0' ' ' 2>/dev/null <"$f") == "sshd: "* ]] || continue # not grep itself
     pid=${f#/proc/}
-    echo "${pid%/cmdline}"
+    pid=${pid%/cmdline}
+    # Found without its pid file (removed by an interrupted lab-down, say): write it again, tests read it.
+    echo "$pid" >"$pidfile" 2>/dev/null || true
+    echo "$pid"
     return
   done
 }

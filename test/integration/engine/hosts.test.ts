@@ -17,6 +17,8 @@ import {
 } from './virtplay-cli.js';
 
 const PLAYBOOK = join(PLAYBOOKS, 'virtio-nic.yml');
+/** Every guest's NIC, the Windows-labelled one's too: the NetKVM guard is linux-virtio.test.ts's. */
+const READY = ['-e', 'driver_ready=true'];
 const TASK = 'NIC model virtio';
 const ALL = ['lab1', 'lab2', 'lab3', 'lab4'];
 
@@ -42,7 +44,7 @@ async function assertConverted(t: Test, hosts: string[]): Promise<void> {
 
 t.test('an unreachable host: exit 4, the other hosts finish and are converted', async (t) => {
   await resetLab();
-  const res = await virtplay([PLAYBOOK, '-i', join(FIXTURES, 'unreachable.yml')]);
+  const res = await virtplay([PLAYBOOK, ...READY, '-i', join(FIXTURES, 'unreachable.yml')]);
   t.equal(res.code, 4, 'exit 4: a host was unreachable');
   const out = res.stdout + res.stderr;
   t.match(out, /fatal: \[ghost\]: UNREACHABLE!.*ghost.*127\.0\.1\.250:2222/, 'the message names the host and its address');
@@ -70,7 +72,7 @@ t.test('a host key missing from the known_hosts file is refused; accept-new reco
   const before = readFileSync(known, 'utf8');
   t.notMatch(before, /127\.0\.1\./, 'entries are hashed');
 
-  let res = await virtplay([PLAYBOOK, '-i', inventory, '--check', '--known-hosts', known]);
+  let res = await virtplay([PLAYBOOK, ...READY, '-i', inventory, '--check', '--known-hosts', known]);
   t.equal(res.code, 4, 'refused: exit 4');
   const out = res.stdout + res.stderr;
   t.match(out, /fatal: \[lab2\]: UNREACHABLE!/);
@@ -81,7 +83,7 @@ t.test('a host key missing from the known_hosts file is refused; accept-new reco
   t.match(recapLine(res.stdout, 'lab2'), /unreachable=1/);
   t.equal(readFileSync(known, 'utf8'), before, 'the known_hosts file is not touched without accept-new');
 
-  res = await virtplay([PLAYBOOK, '-i', inventory, '--check', '--known-hosts', known, '--accept-new-host-keys', '--limit', 'lab2']);
+  res = await virtplay([PLAYBOOK, ...READY, '-i', inventory, '--check', '--known-hosts', known, '--accept-new-host-keys', '--limit', 'lab2']);
   t.equal(res.code, 0, `accept-new connects: ${res.stderr}`);
   t.match(res.stderr, /lab2: permanently added the host key/);
   const found = await run(['ssh-keygen', '-F', name, '-f', known]);
@@ -95,7 +97,7 @@ t.test('a host key missing from the known_hosts file is refused; accept-new reco
   const ssh = await run(['ssh', ...args, 'true']);
   t.equal(ssh.code, 0, `ssh with the written known_hosts: ${ssh.stderr}`);
 
-  res = await virtplay([PLAYBOOK, '-i', inventory, '--check', '--known-hosts', known]);
+  res = await virtplay([PLAYBOOK, ...READY, '-i', inventory, '--check', '--known-hosts', known]);
   t.equal(res.code, 0, `every host known now: ${res.stderr}`);
 });
 
@@ -111,7 +113,7 @@ for (const [limit, hosts] of LIMITS) {
   t.test(`--limit '${limit}' runs on ${hosts.join(', ')} only`, async (t) => {
     await resetLab();
     const mark = sshdMark();
-    const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '--limit', limit]);
+    const res = await virtplayJson([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '--limit', limit]);
     t.equal(res.code, 0, res.stderr);
     t.same(res.doc.plays[0]?.play.hosts, hosts, 'play hosts');
     t.same(Object.keys(res.doc.stats).sort(), hosts, 'stats hosts');
@@ -129,7 +131,7 @@ t.test('a --limit that matches nothing: exit 5, nothing connects', async (t) => 
   const trap = await startTrap(); // every lab host's port points here: a connection would be counted
   t.teardown(() => trap.close());
   for (const limit of ['nosuchhost', 'lab:&nosuchgroup', 'lab[9]']) {
-    const res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--limit', limit, '-e', `ansible_port=${trap.port}`]);
+    const res = await virtplay([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '--limit', limit, '-e', `ansible_port=${trap.port}`]);
     t.equal(res.code, 5, `--limit '${limit}': exit 5`);
     t.match(res.stderr, /^ERROR! /, 'one error line');
     t.ok(res.stderr.includes(limit), `the message names the pattern: ${res.stderr.trim()}`);

@@ -15,6 +15,8 @@ import {
 } from './virtplay-cli.js';
 
 const PLAYBOOK = join(PLAYBOOKS, 'virtio-nic.yml');
+/** Every guest's NIC, the Windows-labelled one's too: the NetKVM guard is linux-virtio.test.ts's. */
+const READY = ['-e', 'driver_ready=true'];
 const TASK = 'NIC model virtio';
 
 let original: LabSnapshot;
@@ -46,7 +48,7 @@ t.test('the reset lab has guests with non-virtio NICs on every host', async (t) 
 });
 
 t.test('--check plans the non-virtio NICs and changes nothing on the hosts', async (t) => {
-  const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '--check']);
+  const res = await virtplayJson([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '--check']);
   t.equal(res.code, 0, res.stderr);
   t.equal(res.doc.virtplay.check, true);
   for (const h of labHosts()) {
@@ -63,7 +65,7 @@ t.test('--check plans the non-virtio NICs and changes nothing on the hosts', asy
 });
 
 t.test('--check --diff shows the model lines and changes nothing', async (t) => {
-  const res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--check', '--diff']);
+  const res = await virtplay([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '--check', '--diff']);
   t.equal(res.code, 0, res.stderr);
   const minus = res.stdout.split('\n').filter((l) => /^-\s*<model type="(e1000|rtl8139)"\/>$/.test(l));
   const plus = res.stdout.split('\n').filter((l) => /^\+\s*<model type="virtio"\/>$/.test(l));
@@ -84,7 +86,7 @@ t.test('--check --diff shows the model lines and changes nothing', async (t) => 
 let converted: LabSnapshot;
 
 t.test('first run converts exactly the non-virtio NICs, keeps MACs, changes nothing else', async (t) => {
-  const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '-vv']);
+  const res = await virtplayJson([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '-vv']);
   t.equal(res.code, 0, res.stderr);
   t.equal(res.doc.virtplay.exit_code, 0);
   for (const h of labHosts()) {
@@ -114,7 +116,7 @@ t.test('first run converts exactly the non-virtio NICs, keeps MACs, changes noth
 
 t.test('second run: changed=0, one connection and one remote command per host, no define', async (t) => {
   const mark = sshdMark();
-  const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '-vv']);
+  const res = await virtplayJson([PLAYBOOK, ...READY, '-i', LAB_INVENTORY, '-vv']);
   t.equal(res.code, 0, res.stderr);
   const { own, others } = ownSshdLines(sshdSince(mark), res);
   if (others > 0) t.comment(`${others} other connection(s) reached the lab sshd meanwhile (other tests)`);

@@ -24,6 +24,7 @@ const NIC_PLAYBOOK = `- name: virtio NICs
     - name: NIC model virtio
       virtio_nic:
         guests: ["deb0*", "win0*"]
+        driver_ready: true
 `;
 
 t.test('network faults on one host', async (t) => {

@@ -68,7 +68,7 @@ t.test('running guest: pending, then restart if_needed without and with force', 
   t.equal(noForce.code, 2, 'exit 2');
   t.equal(noForce.g.failed, true, 'the guest failed');
   t.match(noForce.g.msg, /did not shut down within 3 s of the ACPI power button; it is still running.*force: true/, `clear message: ${noForce.g.msg}`);
-  t.equal(noForce.failures, 1, `the run counts a failure on ${HOST}`);
+  t.equal(noForce.failures, 0, `the guest failed alone, not ${HOST}`);
   t.match(noForce.g.msg, new RegExp(`^guest "${GUEST}": `), 'names the guest');
   t.equal(await state(), 'running', 'left running');
   t.same(await liveModels(), oldModels, 'still the old live model');
