@@ -101,7 +101,7 @@ const cases: Case[] = [
   { id: 'boot disk target not there', lab: true, args: [fx('rt-boot-no-target.yml'), ...LAB], code: 2, host: 'lab4', guest: 'vp-bi-ide', says: /has no disk matching "vdz" to boot from; its disks: hda \(\/nonexistent\/vp-bi-ide\.qcow2\)/ },
   { id: 'boot disk path not found', lab: true, args: [fx('rt-boot-no-path.yml'), ...LAB], code: 2, host: 'lab4', guest: 'vp-bi-ide', says: /has no disk matching "\/nonexistent\/boot\.qcow2" to boot from/ },
   // A guest boot_disk does not apply to: skipped with the reason, not failed (exit 0).
-  { id: 'guest with no disk', lab: true, args: [fx('rt-no-disk.yml'), ...LAB], code: 0, host: 'lab4', guest: 'vp-bi-nodisk', says: /vp-bi-nodisk: skipped - has no disk to boot from \(diskless: network boot or none\)/ },
+  { id: 'guest with no disk', lab: true, args: [fx('rt-no-disk.yml'), ...LAB], code: 0, host: 'lab4', guest: 'vp-bi-nodisk', says: /vp-bi-nodisk: skipped - has no disk to boot from \(CD-ROM or floppy only\)/ },
   { id: 'CD-ROM target already in use', lab: true, args: [fx('rt-cdrom-target-used.yml'), ...LAB], code: 2, host: 'lab4', guest: 'vp-bi-ide', says: /hda is a disk \(\/nonexistent\/vp-bi-ide\.qcow2\), not a CD-ROM drive/ },
   { id: 'libvirt URI does not answer', lab: true, args: [fx('rt-all-guests.yml'), '-i', fx('inv-lab-uri-dead.yml')], code: 2, host: 'lab4', says: /libvirt at qemu\+unix:\/\/\/session\?socket=\/nonexistent\/libvirt-sock does not answer: .*No such file or directory/ },
   { id: 'libvirt permission denied', lab: true, args: [fx('rt-all-guests.yml'), '-i', fx('inv-lab-uri-denied.yml')], code: 2, host: 'lab4', says: /permission denied reading libvirt at qemu\+unix:\/\/\/session\?socket=\/run\/vplab\/2\/libvirt\/libvirt-sock/ },
