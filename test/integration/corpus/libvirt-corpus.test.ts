@@ -6,7 +6,9 @@
  *    host never fails; a failed guest is left out of the later tasks, the others get every task;
  *  - a converted guest's definition, as libvirt reads it back, shows only the intended edits
  *    (test/helpers/conversion-check.ts) and boots from vda; a failed guest's is byte-identical;
- *  - a second run changes nothing, with the same failed guests.
+ *  - a second run changes nothing, with the same failed guests;
+ *  - a sample of them (every 25th, and the Windows-labelled ones), put back and converted one run
+ *    per guest, ends exactly as the batch left it, with the same outcome.
  * The counts per outcome and the wall times of both runs are printed (t.comment) for the notes.
  * The corpus guests are this file's own (lc-*), defined and removed under the exclusive lab lock.
  */
@@ -182,4 +184,24 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
   t.same((doc2.virtplay.failed_guests[HOST] ?? []).map((g) => g.guest).sort(), [...failed].sort(), 'the same failed guests');
   t.same(await snapshot(names), after, 'nothing written');
   t.comment(`second run: ${secondSec.toFixed(1)} s wall; transport ${JSON.stringify(doc2.virtplay.transport[HOST])}`);
+
+  // Per guest: a sample (every 25th guest and the two Windows-labelled ones) put back as it was
+  // and converted alone, one run each: the same definition as the batch left, the same outcome.
+  const sample = [...names.filter((_, i) => i % 25 === 0), ...windows.map(([n]) => n)].filter((n, i, a) => a.indexOf(n) === i);
+  const restore = sample.map((n) => {
+    const path = join(tmp, `${n}.before.xml`);
+    writeFileSync(path, before.get(n)!, { mode: 0o644 });
+    return `define ${path}`;
+  });
+  await virshBatch(restore);
+  const t2 = Date.now();
+  for (const n of sample) {
+    const alone = await virtplay([LINUX_VIRTIO, '-i', LAB_INVENTORY, '-l', HOST, '-e', `guests=${n}`, '--json']);
+    t.equal(alone.code, failed.has(n) ? 2 : 0, `${n} alone: exit ${failed.has(n) ? 2 : 0}`);
+    t.same(parseJson(alone).virtplay.failed_guests[HOST]?.map((g) => g.task) ?? [], failedList.filter((g) => g.guest === n).map((g) => g.task), `${n} alone: the same failure, if any`);
+  }
+  const perGuestSec = (Date.now() - t2) / 1000;
+  const alone = await snapshot(sample);
+  for (const n of sample) t.equal(alone.get(n), after.get(n), `${n} alone: the definition the batch left`);
+  t.comment(`per guest: ${sample.length} guests converted one run each in ${perGuestSec.toFixed(1)} s (${(perGuestSec / sample.length).toFixed(2)} s a run)`);
 });
