@@ -2,16 +2,25 @@
  * `npm run demo` (examples/demo.sh), as the README promises it: it exits 0, converts the
  * Debian-labelled guests, shows the Windows guard refusing win05 (and says that exit 2 was
  * expected), takes the Windows stand-in from IDE to a confirmed boot from vda, and its second runs
- * change nothing. The script takes the lab lock itself.
+ * change nothing. The test holds the lab lock for the script (which would take it itself) and
+ * removes the stand-in guest the demo leaves on lab1 before it lets go.
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { ensureLab, run } from '../../lab/lab.js';
+import { ensureLab, lockLab, run, virshAs } from '../../lab/lab.js';
 import { ROOT } from '../modules/cli.js';
+
+const STANDIN = 'win2k8r2-standin';
 
 t.test('npm run demo', { skip: process.getuid?.() !== 0 ? 'the demo shows the Windows part as root only' : false }, async (t) => {
   await ensureLab();
-  const r = await run(['bash', join(ROOT, 'examples/demo.sh')], { timeoutMs: 600_000 });
+  const release = await lockLab();
+  t.teardown(async () => {
+    await virshAs('lab1', ['destroy', STANDIN]);
+    await virshAs('lab1', ['undefine', STANDIN]);
+    release();
+  });
+  const r = await run(['bash', join(ROOT, 'examples/demo.sh')], { timeoutMs: 600_000, env: { ...process.env, VIRTPLAY_DEMO_LOCKED: '1' } });
   t.equal(r.code, 0, r.stderr.slice(-2000));
   const out = r.stdout;
   t.equal(out.match(/^\(exit 2 expected: the guard refused the Windows-labelled guests, the others were converted\)$/gm)?.length, 2, 'both linux-virtio.yml runs: the refusal, expected');
