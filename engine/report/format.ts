@@ -149,6 +149,8 @@ export class LineFormatter {
       }
     }
     if (!aggregate) detail(this.guests(res));
+    // Failed guests of a task with ignore_errors stay in the run: say so, as Ansible does for a host.
+    if (!aggregate && r.ignored && r.status !== 'failed' && r.status !== 'unreachable' && r.failedGuests?.length) detail([c.cyan('...ignoring')]);
     return out;
   }
 

@@ -134,5 +134,6 @@ t.test('ignore_errors keeps a failed guest in (counted ignored); a skipped guest
   t.match(r.doc.stats['h1'], { ignored: 1, failures: 0 });
   t.same(r.doc.virtplay.failed_guests, {});
   t.match(r.text, /^ {2}g3: skipped - does not apply$/m);
+  t.match(r.text, /^ {2}g2: FAILED - g2 cannot\n(?: {2}g3: skipped - does not apply\n)?\.\.\.ignoring$/m, 'the failed guest, then ...ignoring');
   t.notMatch(r.text, /Failed guests/);
 });
