@@ -1,6 +1,11 @@
-/** The modules a run may use, each with its argument schema read from schemas/modules/<name>.schema.json. */
-import { readFileSync } from 'node:fs';
+/**
+ * The modules a run may use, each with its argument schema read from schemas/modules/<name>.schema.json.
+ * Loading and checking a playbook needs only the schemas (moduleSchemas: no module code is
+ * loaded, so --syntax-check and --list-* start fast); a run needs the modules (createRegistry).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InternalError } from './errors.js';
 import type { ModuleDef } from './module.js';
 import { schemasDir } from './paths.js';
 
@@ -18,4 +23,27 @@ export function createRegistry(defs: readonly ModuleDef[]): Registry {
     schemas.set(m.name, JSON.parse(readFileSync(join(schemasDir, 'modules', `${m.name}.schema.json`), 'utf8')) as object);
   }
   return { modules, schemas, names: [...modules.keys()].sort() };
+}
+
+export interface ModuleSchemas {
+  schemas: Map<string, object>;
+  names: string[];
+}
+
+/** The argument schemas of the shipped modules, by module name (the file names), without loading a module. */
+export function moduleSchemas(): ModuleSchemas {
+  const schemas = new Map<string, object>();
+  for (const f of readdirSync(join(schemasDir, 'modules')).filter((x) => x.endsWith('.schema.json')).sort()) {
+    schemas.set(f.slice(0, -'.schema.json'.length), JSON.parse(readFileSync(join(schemasDir, 'modules', f), 'utf8')) as object);
+  }
+  return { schemas, names: [...schemas.keys()] };
+}
+
+/** The registry of a run; its modules must be exactly those the schemas name (the playbook was checked against them). */
+export function runRegistry(defs: readonly ModuleDef[], checked: ModuleSchemas): Registry {
+  const registry = createRegistry(defs);
+  if (registry.names.join() !== checked.names.join()) {
+    throw new InternalError(`the modules (${registry.names.join(', ')}) and their schemas (${checked.names.join(', ')}) differ`);
+  }
+  return registry;
 }

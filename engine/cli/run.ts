@@ -2,19 +2,12 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, InterruptedError, OptionsError } from '../errors.js';
-import { openConnection } from '../connection/open.js';
 import { loadInventory } from '../inventory/load.js';
 import { selectHostsOrThrow } from '../inventory/patterns.js';
 import { loadVarsDirs } from '../inventory/vars-dirs.js';
-import { createRegistry } from '../module-registry.js';
+import { moduleSchemas, runRegistry } from '../module-registry.js';
 import { loadPlaybook } from '../playbook/load.js';
-import { createReporter } from '../report/create.js';
-import { secretValues } from '../report/redact.js';
-import { hostVars } from '../inventory/host-vars.js';
-import { runPlaybook } from '../runner/run-playbook.js';
-import { renderValue } from '../template/render.js';
 import type { Playbook, Vars } from '../types.js';
-import { allModules } from '../../modules/index.js';
 import { parseExtraVars } from './extra-vars.js';
 import { listHosts, listTasks } from './list.js';
 
@@ -46,11 +39,11 @@ const CONNECTION_VARS = ['ansible_host', 'ansible_port', 'ansible_user', 'ansibl
 
 export async function run(o: CliOptions): Promise<number> {
   for (const p of o.playbooks) if (!existsSync(p)) throw new OptionsError(`the playbook ${p} could not be found`);
-  const registry = createRegistry(allModules);
+  const checked = moduleSchemas();
   const extraVars = parseExtraVars(o.extraVars);
   const inventory = await loadInventory(o.inventory.length > 0 ? o.inventory : ['localhost,']);
   const playbooks: Playbook[] = [];
-  for (const file of o.playbooks) playbooks.push(await loadPlaybook(file, { moduleSchemas: registry.schemas, moduleNames: registry.names }));
+  for (const file of o.playbooks) playbooks.push(await loadPlaybook(file, { moduleSchemas: checked.schemas, moduleNames: checked.names }));
   // group_vars/ and host_vars/ beside the playbook(s), as Ansible reads them.
   for (const dir of new Set(o.playbooks.map((p) => dirname(p)))) await loadVarsDirs(dir, inventory, 'playbook');
   const limitHosts = o.limit === undefined ? undefined : new Set(selectHostsOrThrow(inventory, o.limit));
@@ -65,6 +58,24 @@ export async function run(o: CliOptions): Promise<number> {
     return EXIT.OK;
   }
 
+  // A run: only now the modules and the run's machinery are loaded (a check or a listing needs neither).
+  const [{ allModules }, { openConnection }, { createReporter }, { secretValues }, { hostVars }, { runPlaybook }, { renderValue }] = await Promise.all([
+    import('../../modules/index.js'),
+    import('../connection/open.js'),
+    import('../report/create.js'),
+    import('../report/redact.js'),
+    import('../inventory/host-vars.js'),
+    import('../runner/run-playbook.js'),
+    import('../template/render.js'),
+  ]);
+  const registry = runRegistry(allModules, checked);
+  const renderConnectionVars = (vars: Vars): Vars => {
+    const out: Vars = { ...vars };
+    for (const k of CONNECTION_VARS) {
+      if (out[k] !== undefined) out[k] = renderValue(out[k], vars, { task: `connection variable ${k}` });
+    }
+    return out;
+  };
   const tty = Boolean(process.stdout.isTTY) && !o.json;
   // Values of secret-named variables (passwords, passphrases, tokens) are masked in every output,
   // even before a result would reveal them.
@@ -128,10 +139,3 @@ function connectOptions(o: CliOptions) {
   };
 }
 
-function renderConnectionVars(vars: Vars): Vars {
-  const out: Vars = { ...vars };
-  for (const k of CONNECTION_VARS) {
-    if (out[k] !== undefined) out[k] = renderValue(out[k], vars, { task: `connection variable ${k}` });
-  }
-  return out;
-}

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
 import { schemasDir } from '../paths.js';
+import { compileSchema } from '../playbook/ajv.js';
 import type { Vars } from '../types.js';
 import { parseYaml } from '../yaml/parse.js';
 import type { ParsedYaml } from '../yaml/parse.js';
@@ -22,7 +22,7 @@ let validate: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (!validate) {
     const schema = JSON.parse(readFileSync(path.join(schemasDir, 'inventory.schema.json'), 'utf8')) as object;
-    validate = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(schema);
+    validate = compileSchema('inventory', schema);
   }
   return validate;
 }

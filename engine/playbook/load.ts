@@ -11,7 +11,7 @@ import { InputError, OptionsError } from '../errors.js';
 import { schemasDir } from '../paths.js';
 import { isTemplate } from '../template/render.js';
 import type { Play, Playbook, Task, Vars } from '../types.js';
-import { ajv } from './ajv.js';
+import { compileSchema } from './ajv.js';
 import { buildTask, checkTemplates, tagList } from './build-task.js';
 import { describeError, simplifyErrors } from './schema-messages.js';
 import type { Scope } from './schema-messages.js';
@@ -29,7 +29,7 @@ export interface LoadOptions {
 let playbookValidator: ValidateFunction | undefined;
 
 function validatePlaybook(): ValidateFunction {
-  playbookValidator ??= ajv.compile(JSON.parse(readFileSync(join(schemasDir, 'playbook.schema.json'), 'utf8')) as object);
+  playbookValidator ??= compileSchema('playbook', JSON.parse(readFileSync(join(schemasDir, 'playbook.schema.json'), 'utf8')) as object);
   return playbookValidator;
 }
 

@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, InternalError } from '../errors.js';
 import type { SourcePos } from '../errors.js';
 import { isTemplate, singleExpression } from '../template/render.js';
-import { ajvCoerce } from './ajv.js';
+import { compileSchema } from './ajv.js';
 import { describeError, pointerPath, simplifyErrors } from './schema-messages.js';
 import type { DescribedError } from './schema-messages.js';
 
@@ -30,7 +30,7 @@ function validator(module: string): ValidateFunction {
   let v = compiledBySchema.get(schema);
   if (!v) {
     try {
-      v = ajvCoerce.compile(schema);
+      v = compileSchema('coerce', schema);
     } catch (err) {
       throw new InternalError(`the argument schema of module ${module} does not compile: ${(err as Error).message}`);
     }

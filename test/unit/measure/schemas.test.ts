@@ -1,13 +1,13 @@
 /** The two modules' schemas: valid JSON Schema, and they accept what the playbook passes. */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { ajvCoerce } from '../../../engine/playbook/ajv.js';
+import { ajvInstance } from '../../../engine/playbook/ajv.js';
 import { guestIoBench, settings } from '../../../modules/measure/guest-io-bench.js';
 import { ioBenchTable } from '../../../modules/measure/io-bench-table.js';
 
 const schema = (name: string): object => JSON.parse(readFileSync(new URL(`../../../schemas/modules/${name}.schema.json`, import.meta.url), 'utf8')) as object;
 // The engine's own validator for module arguments (scalars converted as Ansible's arg spec does).
-const ajv = ajvCoerce;
+const ajv = ajvInstance('coerce');
 
 t.test('guest_io_bench', async (t) => {
   const v = ajv.compile(schema(guestIoBench.name));
