@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const per = Math.ceil(total / HOSTS);
   const hosts = Array.from({ length: HOSTS }, (_, h) => ({ name: `synth${h + 1}`, guests: guests.slice(h * per, (h + 1) * per) })).filter((h) => h.guests.length > 0);
   const tasks: [Module, Record<string, unknown>][] = [
-    [virtioNic, { guests: '*' }],
+    [virtioNic, { guests: '*', driver_ready: true }],
     // driver_ready: most corpus domains are labelled Windows; planned all the way, as before the guard
     [virtioDisk, { guests: '*', disks: 'all', driver_ready: true }],
     [bootDisk, { guests: '*', disk: 'vda', restart: 'never', shutdown_timeout: 120, driver_ready: true }],
