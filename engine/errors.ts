@@ -63,11 +63,14 @@ export class UnreachableError extends VirtplayError {
 /** A task failed on a host (and, where it applies, on one guest). */
 export class TaskError extends VirtplayError {
   override readonly exitCode: number = EXIT.HOST_FAILED;
+  /** The message without the guest's name: for a report that names the guest already. */
+  readonly reason: string;
   constructor(
     message: string,
     readonly guest?: string,
   ) {
     super(guest ? `guest ${JSON.stringify(guest)}: ${message}` : message);
+    this.reason = message;
   }
 }
 

@@ -15,16 +15,6 @@ export interface Registry {
   names: string[];
 }
 
-export function createRegistry(defs: readonly ModuleDef[]): Registry {
-  const modules = new Map<string, ModuleDef>();
-  const schemas = new Map<string, object>();
-  for (const m of defs) {
-    modules.set(m.name, m);
-    schemas.set(m.name, JSON.parse(readFileSync(join(schemasDir, 'modules', `${m.name}.schema.json`), 'utf8')) as object);
-  }
-  return { modules, schemas, names: [...modules.keys()].sort() };
-}
-
 export interface ModuleSchemas {
   schemas: Map<string, object>;
   names: string[];
@@ -39,11 +29,15 @@ export function moduleSchemas(): ModuleSchemas {
   return { schemas, names: [...schemas.keys()] };
 }
 
-/** The registry of a run; its modules must be exactly those the schemas name (the playbook was checked against them). */
-export function runRegistry(defs: readonly ModuleDef[], checked: ModuleSchemas): Registry {
-  const registry = createRegistry(defs);
-  if (registry.names.join() !== checked.names.join()) {
-    throw new InternalError(`the modules (${registry.names.join(', ')}) and their schemas (${checked.names.join(', ')}) differ`);
+/**
+ * The registry of a run, on the schemas the playbook was checked against (read once: moduleSchemas);
+ * its modules must be exactly those the schemas name.
+ */
+export function createRegistry(defs: readonly ModuleDef[], checked: ModuleSchemas = moduleSchemas()): Registry {
+  const modules = new Map(defs.map((m) => [m.name, m]));
+  const names = [...modules.keys()].sort();
+  if (names.join() !== checked.names.join()) {
+    throw new InternalError(`the modules (${names.join(', ')}) and their schemas (${checked.names.join(', ')}) differ`);
   }
-  return registry;
+  return { modules, schemas: checked.schemas, names };
 }

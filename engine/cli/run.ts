@@ -5,7 +5,7 @@ import { EXIT, InterruptedError, OptionsError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { selectHostsOrThrow } from '../inventory/patterns.js';
 import { loadVarsDirs } from '../inventory/vars-dirs.js';
-import { moduleSchemas, runRegistry } from '../module-registry.js';
+import { createRegistry, moduleSchemas } from '../module-registry.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook, Vars } from '../types.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -68,7 +68,7 @@ export async function run(o: CliOptions): Promise<number> {
     import('../runner/run-playbook.js'),
     import('../template/render.js'),
   ]);
-  const registry = runRegistry(allModules, checked);
+  const registry = createRegistry(allModules, checked);
   const renderConnectionVars = (vars: Vars): Vars => {
     const out: Vars = { ...vars };
     for (const k of CONNECTION_VARS) {

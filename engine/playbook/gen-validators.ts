@@ -5,10 +5,11 @@
  * hash of the schema's JSON (a schema edited after the build is compiled at run time instead).
  *   node dist/engine/playbook/gen-validators.js
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleSchemas } from '../module-registry.js';
 import { schemasDir } from '../paths.js';
 import { ajvInstance, precompiledName, type Flavour } from './ajv.js';
 
@@ -16,14 +17,10 @@ const require = createRequire(import.meta.url);
 const standaloneCode = (require('ajv/dist/standalone') as { default: (ajv: import('ajv').Ajv, refs: Record<string, string>) => string }).default;
 
 const read = (file: string): object => JSON.parse(readFileSync(file, 'utf8')) as object;
-const moduleSchemas = readdirSync(join(schemasDir, 'modules'))
-  .filter((f) => f.endsWith('.schema.json'))
-  .sort()
-  .map((f) => read(join(schemasDir, 'modules', f)));
 const byFlavour: Record<Flavour, object[]> = {
   playbook: [read(join(schemasDir, 'playbook.schema.json'))],
   inventory: [read(join(schemasDir, 'inventory.schema.json'))],
-  coerce: moduleSchemas,
+  coerce: [...moduleSchemas().schemas.values()],
 };
 
 const parts: string[] = ['"use strict";'];

@@ -9,7 +9,7 @@
  * does not apply to that guest, e.g. no disk to boot from). Failed guests leave the run, the host
  * goes on (engine/module.ts GuestResult).
  */
-import { VirtplayError } from '../../engine/errors.js';
+import { TaskError, VirtplayError } from '../../engine/errors.js';
 import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { Domain } from './domain/index.js';
@@ -116,7 +116,7 @@ export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, 
   } catch (e) {
     // One guest's definition the module cannot handle fails (or skips) that guest, not the host.
     if (e instanceof GuestSkip) return { guest: g, changes: [], skipped: e.message, livePending: false };
-    if (e instanceof VirtplayError) return { guest: g, changes: [], refused: e.message.replace(`guest ${JSON.stringify(g.name)}: `, ''), livePending: false };
+    if (e instanceof VirtplayError) return { guest: g, changes: [], refused: e instanceof TaskError ? e.reason : e.message, livePending: false };
     throw e;
   }
   const verdict = changes.length > 0 && spec.check ? spec.check(inactiveDomain(g), dom, args, g) : {};
@@ -206,13 +206,13 @@ function summarize(reports: GuestReport[], diff: DiffEntry[], check: boolean): M
   const failed = reports.filter((r) => r.failed);
   const changed = reports.filter((r) => r.changed);
   const pending = reports.filter((r) => r.pending);
+  const skipped = reports.filter((r) => r.skipped);
   const parts = [
     `${changed.length} of ${reports.length} guest(s) ${check ? 'would change' : 'changed'}`,
     pending.length ? `${pending.length} pending until the next boot` : '',
+    skipped.length ? `${skipped.length} skipped` : '',
     failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
   ].filter(Boolean);
-  const skipped = reports.filter((r) => r.skipped);
-  if (skipped.length > 0) parts.splice(parts.length - (failed.length ? 1 : 0), 0, `${skipped.length} skipped`);
   // Failed guests fail alone: the result itself fails only for what fails the host.
   const result: ModuleResult = { changed: changed.length > 0, msg: parts.join(', '), guests: reports };
   if (diff.length > 0) result.diff = diff;

@@ -12,8 +12,8 @@
  */
 import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, semanticDiff, serializeXml, usedControllers } from '../../modules/libvirt/domain/index.js';
 import type { Disk, XElement } from '../../modules/libvirt/domain/index.js';
+import { VIRTIO_NIC_MODELS } from '../../modules/libvirt/virtio-nic.js';
 
-const VIRTIO_NIC = new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional']);
 
 /** A disk without what a bus change may rewrite: bus, target, address, boot order, bus-only fields. */
 function diskBody(disk: Disk): string {
@@ -89,7 +89,7 @@ export function conversionViolations(beforeXml: string, afterXml: string): strin
   if (macs(before).join() !== macs(after).join()) out.push(`NIC MACs: ${macs(before).join()} -> ${macs(after).join()}`);
   before.interfaces().forEach((nic, i) => {
     const a = after.interfaces()[i];
-    if (a && a.model !== nic.model && !VIRTIO_NIC.has(a.model ?? '')) out.push(`NIC ${nic.mac}: model ${nic.model} -> ${a.model}`);
+    if (a && a.model !== nic.model && !VIRTIO_NIC_MODELS.has(a.model ?? '')) out.push(`NIC ${nic.mac}: model ${nic.model} -> ${a.model}`);
   });
   const ctrl = (dom: Domain) => new Map(dom.controllers().map((c) => [`${c.type}:${c.index}`, serializeXml(c.el)]));
   const cb = ctrl(before);

@@ -64,7 +64,8 @@ interface Outcome {
 function outcomes(doc: RunJson, names: string[]): Map<string, Outcome> {
   const out = new Map(names.map((n) => [n, { changed: false, skipped: [] } as Outcome]));
   for (const task of doc.plays[0]!.tasks) {
-    for (const g of task.task.name === 'warn where guests mount or boot by /dev/sdX or /dev/hdX (they become /dev/vdX)' ? [] : (task.hosts[HOST]?.guests ?? [])) {
+    if (task.task.module === 'device_names_check') continue; // read-only: its guests report checks, not outcomes
+    for (const g of task.hosts[HOST]?.guests ?? []) {
       const o = out.get(g.guest);
       if (!o) continue;
       if (g.changed) o.changed = true;

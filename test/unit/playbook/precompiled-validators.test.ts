@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ValidateFunction } from 'ajv';
 import { ajvInstance, precompiledName, type Flavour } from '../../../engine/playbook/ajv.js';
-import { moduleSchemas, runRegistry } from '../../../engine/module-registry.js';
+import { moduleSchemas, createRegistry } from '../../../engine/module-registry.js';
 import { allModules } from '../../../modules/index.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -22,8 +22,8 @@ const read = (p: string): object => JSON.parse(readFileSync(join(ROOT, p), 'utf8
 t.test('the schemas a playbook is checked against are the modules of a run', async (t) => {
   const checked = moduleSchemas();
   t.same(checked.names, allModules.map((m) => m.name).sort());
-  t.doesNotThrow(() => runRegistry(allModules, checked));
-  t.throws(() => runRegistry(allModules.slice(1), checked), /the modules .* and their schemas .* differ/);
+  t.doesNotThrow(() => createRegistry(allModules, checked));
+  t.throws(() => createRegistry(allModules.slice(1), checked), /the modules .* and their schemas .* differ/);
 });
 
 t.test('precompiled validators', { skip: existsSync(GENERATED) ? false : 'not built (npm run build)' }, async (t) => {
