@@ -10,26 +10,35 @@
  *               the definition (its image kept until the boot is confirmed), on_reboot/on_crash
  *               set to destroy for the first boot; what it was before is recorded for the rollback
  *   done      - the first boot from vda was confirmed; lifecycle actions restored, dummy deleted
- * A first boot that is not confirmed rolls the guest back to `attach` (boot disk where it was)
- * with `rolled_back` saying why.
+ * The offline strategy (offline/offline-strategy.ts) has `inject` instead of `attach`: the guest
+ * is shut off, the backup copy of its boot disk is `backup`, and the drivers go into its disk
+ * offline; `installed` then means they were read back from it (evidence `offline`).
+ * A first boot that is not confirmed rolls the guest back to `attach` (`inject`: with its disk
+ * restored from the backup) with `rolled_back` saying why.
  */
 import type { Domain } from '../libvirt/domain/index.js';
 import { BOOTSTRAP_NS } from '../libvirt/bootstrap-metadata.js';
 
-export type Phase = 'attach' | 'installed' | 'switched' | 'done';
-const PHASES: readonly Phase[] = ['attach', 'installed', 'switched', 'done'];
+export type Phase = 'attach' | 'inject' | 'installed' | 'switched' | 'done';
+const PHASES: readonly Phase[] = ['attach', 'inject', 'installed', 'switched', 'done'];
 
 export interface BootstrapState {
   phase: Phase;
-  /** Path of the dummy image virtplay created (or is about to create). */
+  /** 'offline': drivers injected into the shut-off guest's disk; else the dummy-disk procedure. */
+  strategy?: 'offline';
+  /** Path of the dummy image virtplay created (or is about to create); '' for the offline strategy. */
   dummy: string;
+  /** Offline: the copy of the boot disk made before the injection (the rollback's source). */
+  backup?: string;
+  /** Offline: what libguestfs inspection found, e.g. "Windows Server 2016 Standard (windows 10.0, x86_64, win2k16)". */
+  identity?: string;
   /** Source path of the boot disk being moved. */
   boot: string;
   iso: string;
   /** The guest agent's guest-get-osinfo id (mswindows on Windows), once an agent answered. */
   os?: string;
-  /** What showed the driver is in: 'agent' (bound and loaded) or 'operator' (driver_installed). */
-  evidence?: 'agent' | 'operator';
+  /** What showed the driver is in: 'agent' (bound and loaded), 'operator' (driver_installed) or 'offline' (injected and read back from the disk). */
+  evidence?: 'agent' | 'operator' | 'offline';
   /** Before the switch: the boot disk's bus and target, NIC models by MAC, lifecycle actions. */
   prevBus?: string;
   prevTarget?: string;
@@ -51,7 +60,10 @@ export interface BootstrapState {
 
 const FIELDS: [keyof BootstrapState, string][] = [
   ['phase', 'phase'],
+  ['strategy', 'strategy'],
   ['dummy', 'dummy'],
+  ['backup', 'backup'],
+  ['identity', 'identity'],
   ['boot', 'boot'],
   ['iso', 'iso'],
   ['os', 'os'],
@@ -70,7 +82,7 @@ const FIELDS: [keyof BootstrapState, string][] = [
 
 export function readState(dom: Domain): BootstrapState | undefined {
   const a = dom.getMetadataAttrs(BOOTSTRAP_NS);
-  if (!a || !PHASES.includes(a.phase as Phase) || !a.dummy || !a.boot) return undefined;
+  if (!a || !PHASES.includes(a.phase as Phase) || !a.boot || (!a.dummy && a.strategy !== 'offline')) return undefined;
   const s: Record<string, unknown> = {};
   for (const [key, attr] of FIELDS) {
     const v = a[attr];
@@ -78,6 +90,7 @@ export function readState(dom: Domain): BootstrapState | undefined {
     s[key] = key === 'wasRunning' ? v === 'yes' : v;
   }
   s.iso ??= '';
+  s.dummy ??= '';
   return s as unknown as BootstrapState;
 }
 

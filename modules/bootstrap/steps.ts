@@ -9,6 +9,8 @@
  *              together with the disk, never before), on_reboot/on_crash destroy for the first boot
  *   done     : lifecycle actions restored, phase done
  *   rollback : boot disk, NICs and lifecycle actions back as recorded, dummy back, phase attach
+ *              (offline: phase inject)
+ *   inject   : offline strategy: phase inject with the backup's path
  */
 import { TaskError } from '../../engine/errors.js';
 import { XElement, changeBus, removeUnusedControllers, type Disk, type Domain } from '../libvirt/domain/index.js';
@@ -29,6 +31,7 @@ export function bootDiskOf(dom: Domain, guest: string): Disk {
 }
 
 export function findDummy(dom: Domain, s: BootstrapState): Disk | undefined {
+  if (!s.dummy) return undefined;
   return dom.disks().find((d) => d.device === 'disk' && d.sourcePath === s.dummy);
 }
 
@@ -45,7 +48,7 @@ function putState(dom: Domain, next: BootstrapState, changes: string[]): void {
 }
 
 function addDummy(dom: Domain, s: BootstrapState, changes: string[]): void {
-  if (findDummy(dom, s)) return;
+  if (!s.dummy || findDummy(dom, s)) return;
   const d = dom.addDisk({ bus: 'virtio', source: s.dummy, driver: { name: 'qemu', type: 'qcow2' } });
   changes.push(`dummy disk ${s.dummy} attached as virtio ${d.target}`);
 }
@@ -171,6 +174,13 @@ export function rollbackPlan(dom: Domain, s: BootstrapState, guest: string, reas
   setLifecycle(dom, 'on_crash', s.prevOnCrash ?? 'restart', changes);
   addDummy(dom, s, changes);
   const { evidence: _e, prevBus: _b, prevTarget: _t, prevNics: _n, prevOnReboot: _r, prevOnCrash: _c, ...kept } = s;
-  putState(dom, { ...kept, phase: 'attach', rolledBack: reason }, changes);
+  putState(dom, { ...kept, phase: s.strategy === 'offline' ? 'inject' : 'attach', rolledBack: reason }, changes);
+  return changes;
+}
+
+/** Offline strategy: the guest is shut off and its backup named; the injection comes next. */
+export function injectPlan(dom: Domain, s: BootstrapState): string[] {
+  const changes: string[] = [];
+  putState(dom, { ...s, phase: 'inject' }, changes);
   return changes;
 }

@@ -31,9 +31,13 @@ import { attachLive } from './live-attach.js';
 import { readState, type BootstrapState } from './state.js';
 import { attachPlan, bootDiskOf, donePlan, hasAgentChannel, installedPlan, rollbackPlan, switchPlan } from './steps.js';
 import { folderFromDefinition, manualInstallSteps, type DriverFolder } from './windows-drivers.js';
+import { backupPath, bootImage, checkOffline, dropBackup, restoreAfterFailedBoot, runOffline } from './offline/offline-strategy.js';
 
 export interface BootstrapArgs extends GuestSelector {
   virtio_win_iso: string;
+  /** dummy_disk (default): the article's procedure; offline: drivers injected into the shut-off guest's disk (offline/). */
+  strategy?: 'dummy_disk' | 'offline';
+  backup_dir?: string;
   dummy_size_mb?: number;
   dummy_dir?: string;
   start_guest?: boolean;
@@ -64,7 +68,7 @@ interface BootstrapReport {
 
 export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
   name: 'virtio_bootstrap',
-  description: "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk, driver install (guest agent or operator), switch, first boot confirmed or rolled back",
+  description: "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk and driver install (guest agent or operator), or offline injection (strategy: offline); switch, first boot confirmed or rolled back",
   checkMode: 'plan',
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
@@ -108,6 +112,7 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
   let g = guest;
   const first = Domain.parse(g.inactiveXml);
   let s = readState(first);
+  let fresh = false;
   if (!s) {
     const boot = bootDiskOf(first, g.name);
     if (boot.bus === 'virtio') {
@@ -115,13 +120,14 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
       r.msg = 'boots from a virtio disk already';
       return;
     }
-    s = newState(boot.sourcePath, args, g);
+    s = args.strategy === 'offline' ? newOfflineState(first, args, g) : newState(boot.sourcePath, args, g);
+    fresh = true;
   }
   if (s.phase === 'done') {
     r.phase = 'done';
     return;
   }
-  if (ctx.check) return checkGuest(ctx, g, s, args, r, diff);
+  if (ctx.check) return s.strategy === 'offline' ? ((r.phase = s.phase), checkOffline(ctx, g, s, r, diff)) : checkGuest(ctx, g, s, args, r, diff);
 
   const ref = { name: g.name, uuid: g.uuid };
   const step = async (planner: Planner) => {
@@ -137,6 +143,12 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
   for (;;) {
     r.phase = s.phase;
     switch (s.phase as BootstrapState['phase']) {
+      case 'inject': {
+        if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); injecting again`);
+        await runOffline(ctx, uri, args, r, { step, state: () => s!, guest: () => g }, fresh);
+        fresh = false;
+        break;
+      }
       case 'attach': {
         if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); the driver must be shown to be in again`);
         // The image first: if it cannot be made (disk full, permissions), the definition is untouched.
@@ -215,9 +227,12 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
         r.changes.push(`first boot from vda confirmed: ${verdict.how}`);
         await step((dom) => donePlan(dom, at));
         await restoreLiveLifecycle(ctx, uri, g, at);
-        const rm = await ctx.conn.exec(removeFileCommand(at.dummy));
-        if (rm.code !== 0) ctx.warn(`${g.name}: could not delete the dummy image ${at.dummy}: ${rm.stderr.trim()}`);
-        else r.changes.push(`dummy image ${at.dummy} deleted`);
+        if (at.dummy) {
+          const rm = await ctx.conn.exec(removeFileCommand(at.dummy));
+          if (rm.code !== 0) ctx.warn(`${g.name}: could not delete the dummy image ${at.dummy}: ${rm.stderr.trim()}`);
+          else r.changes.push(`dummy image ${at.dummy} deleted`);
+        }
+        await dropBackup(ctx, g, at, r);
         const windows = at.os === 'mswindows' || definitionFolder(g) !== undefined;
         r.msg = nicNote(at, windows);
         if (windows && r.msg) ctx.warn(`${g.name}: ${r.msg}`);
@@ -243,14 +258,23 @@ async function rollBack(
   const ref = { name: g.name, uuid: g.uuid };
   // A guest hanging in its failed boot is powered off: it never came up from vda.
   if ((await domState(ctx, uri, ref)) === 'running') await shutdownGuest(ctx, uri, ref, { timeoutSec: 5, force: true });
+  const offline = s.strategy === 'offline';
+  const disk = offline ? await restoreAfterFailedBoot(ctx, g, s) : '';
   await step((dom) => rollbackPlan(dom, s, g.name, why));
   r.rolled_back = true;
-  r.phase = 'attach';
+  r.phase = offline ? 'inject' : 'attach';
   let started = '';
   if (s.wasRunning) {
     await startGuest(ctx, uri, ref);
     started = ' and started again';
     r.changes.push('started from its old boot disk');
+  }
+  if (offline) {
+    throw new TaskError(
+      `${why}. Rolled back: the boot disk is on ${s.prevBus ?? 'ide'} ${s.prevTarget ?? ''} again, ${disk}${started}; the bootstrap is back at 'inject'. ` +
+        `Backups of every definition: ${ctx.runDir}/backups`,
+      g.name,
+    );
   }
   throw new TaskError(
     `${why}. Rolled back: the boot disk is on ${s.prevBus ?? 'ide'} ${s.prevTarget ?? ''} again (drivers kept in the guest)${started}; ` +
@@ -287,6 +311,7 @@ async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, ar
     ],
     installed: ['shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy', 'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
     switched: ['first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
+    inject: [], // the offline strategy's phase: checkOffline
     done: [],
   };
   r.changes.push(...steps[s.phase]);
@@ -305,6 +330,12 @@ function newState(bootFile: string | undefined, args: BootstrapArgs, g: GuestFac
   const dir = args.dummy_dir ?? dirname(bootFile!);
   const stem = bootFile ? basename(bootFile).replace(/\.[^.]*$/, '') : g.name.replace(/[^\w.-]+/g, '_');
   return { phase: 'attach', dummy: join(dir, `${stem}.virtplay-dummy-${token}.qcow2`), boot: bootFile ?? '', iso: args.virtio_win_iso, wasRunning: g.running };
+}
+
+function newOfflineState(dom: Domain, args: BootstrapArgs, g: GuestFacts): BootstrapState {
+  const disk = bootImage(dom, g.name);
+  const backup = backupPath(disk.path, args.backup_dir, randomBytes(4).toString('hex'));
+  return { phase: 'inject', strategy: 'offline', dummy: '', boot: disk.path, backup, iso: args.virtio_win_iso, wasRunning: g.running };
 }
 
 async function ensureDummyImage(ctx: TaskContext, s: BootstrapState, args: BootstrapArgs, guest: string, r: BootstrapReport): Promise<void> {

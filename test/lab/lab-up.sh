@@ -68,6 +68,16 @@ if ((${#missing[@]})); then
     lab_die "apt-get install failed for: ${missing[*]}"
 fi
 
+# --- libguestfs appliance kernel (offline conversion) ----------------------------------------
+# A host without a kernel in /boot (this container) gets Debian's, unpacked under .lab/appliance/;
+# the lab users' sessions are told where it is (sshd SetEnv below). KVM aborts here: TCG.
+guestfs_env=''
+if ((EUID == 0)); then
+  kver=$(bash "$LAB_SRC/appliance.sh") || lab_die "libguestfs appliance kernel: test/lab/appliance.sh failed"
+  guestfs_env=' LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg'
+  [[ -z $kver ]] || guestfs_env+=" SUPERMIN_KERNEL=$LAB/appliance/root/boot/vmlinuz-$kver SUPERMIN_MODULES=$LAB/appliance/root/lib/modules/$kver SUPERMIN_KERNEL_VERSION=$kver"
+fi
+
 write_if_changed() { # FILE CONTENT -> 0 when it changed
   if [[ -f $1 && "$(<"$1")" == "$2" ]]; then return 1; fi
   printf '%s\n' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"
@@ -166,7 +176,7 @@ LogLevel VERBOSE
 PrintMotd no
 UseDNS no
 Subsystem sftp internal-sftp
-$(for ((i = first; i <= last; i++)); do printf 'Match User %s\n    SetEnv XDG_RUNTIME_DIR=%s\n' "$(lab_user "$i")" "$(lab_runtime_dir "$i")"; done)
+$(for ((i = first; i <= last; i++)); do printf 'Match User %s\n    SetEnv XDG_RUNTIME_DIR=%s%s\n' "$(lab_user "$i")" "$(lab_runtime_dir "$i")" "$guestfs_env"; done)
 EOF
 }
 

@@ -68,22 +68,11 @@ exec 9>"$OUT/.lock"
 flock 9
 
 # --- the kernel package --------------------------------------------------------------------------
-# The meta-package is resolved once and remembered: the lab keeps its kernel until --refresh.
-KPKG_FILE="$OUT/cache/linux-image-$FLAVOUR.resolved"
-KPKG=$(cat "$KPKG_FILE" 2>/dev/null || true)
-if [ -z "$KPKG" ] || [ "$REFRESH" = 1 ]; then
-  KPKG=$(apt-cache depends "linux-image-$FLAVOUR" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  [ -n "$KPKG" ] || die "cannot resolve linux-image-$FLAVOUR (apt-get update first?)"
-  echo "$KPKG" >"$KPKG_FILE"
-fi
+# shellcheck source=../kernel-deb.sh
+. "$HERE/../kernel-deb.sh"
+KDEB=$(kernel_deb "$OUT/cache" "$FLAVOUR" "$([ "$REFRESH" = 1 ] && echo --refresh)") || die "no kernel package"
+KPKG=$(basename "$KDEB"); KPKG=${KPKG%%_*}
 KVER=${KPKG#linux-image-}
-KDEB=$(ls "$OUT/cache/${KPKG}_"*.deb 2>/dev/null | head -1 || true)
-if [ -z "$KDEB" ]; then
-  log "downloading $KPKG"
-  (cd "$OUT/cache" && apt-get download "$KPKG" 2>&1 | grep -v 'unsandboxed' >&2 || true)
-  KDEB=$(ls "$OUT/cache/${KPKG}_"*.deb 2>/dev/null | head -1 || true)
-  [ -n "$KDEB" ] || die "apt-get download $KPKG failed"
-fi
 
 # --- cache check ---------------------------------------------------------------------------------
 OUTPUTS=(standin.img virtio-win-standin.iso virtio-win-standin-unsigned.iso virtio-win-standin-nofolder.iso

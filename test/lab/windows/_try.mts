@@ -1,0 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { guestfsEnv } from './phony.js';
+import { OFFLINE_SCRIPT } from '../../../modules/bootstrap/offline/host-script.js';
+import { parsePreflight, planWindowsInjection, verifyInjection } from '../../../modules/bootstrap/offline/windows-inject.js';
+const env = guestfsEnv();
+const disk = '/tmp/p.img', iso = '/work/main/.lab/windows/virtio-win-phony.iso';
+execFileSync('cp', ['/work/main/.lab/windows/phony-' + (process.argv[2] ?? '2k16') + '.img', disk]);
+const sh = (mode: string, args: string[], input?: string) => { try { return execFileSync('bash', ['-c', OFFLINE_SCRIPT, 'x', mode, ...args], { env, input, encoding: 'utf8' }); } catch (e: any) { console.log('FAIL', e.stdout, e.stderr); throw e; } };
+console.log(sh('tools', []));
+const pre = parsePreflight(sh('preflight', [disk, 'raw', iso]));
+console.log(pre.roots, pre.isoFiles.length);
+const plan = planWindowsInjection(pre.roots[0]!, pre.isoFiles, iso);
+if ('error' in plan) throw new Error(plan.error);
+console.log(plan.spec.split('\n').map(l => l.slice(0, 150)).join('\n'));
+const out = sh('inject', [disk, 'raw', iso, pre.roots[0]!.root], plan.spec);
+console.log(out);
+console.log('verify:', verifyInjection(out, plan.expect));
