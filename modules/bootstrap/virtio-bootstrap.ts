@@ -38,6 +38,8 @@ export interface BootstrapArgs extends GuestSelector {
   /** dummy_disk (default): the article's procedure; offline: drivers injected into the shut-off guest's disk (offline/). */
   strategy?: 'dummy_disk' | 'offline';
   backup_dir?: string;
+  offline_inject_command?: string[];
+  offline_check_command?: string[];
   dummy_size_mb?: number;
   dummy_dir?: string;
   start_guest?: boolean;

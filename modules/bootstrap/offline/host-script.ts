@@ -12,6 +12,11 @@
  *                              temporary name, then rename: an existing BACKUP is always complete
  *   restore DISK BACKUP        the backup copied back over the disk, in place (same inode, owner, label)
  *   drop-backup BACKUP         delete it
+ *   run DISK FMT ISO GUEST ARGV...   a user's command (offline_inject_command / offline_check_command)
+ *                              with VIRTPLAY_DISK, VIRTPLAY_DISK_FORMAT, VIRTPLAY_ISO, VIRTPLAY_GUEST
+ * backup, restore, inject and run hold a per-disk lock (flock, waiting up to 10 min): a step of a
+ * killed run that is still ending finishes before the next run touches the disk, and the guestfish
+ * server of a script that died (its SSH channel closed) is stopped by a watchdog.
  * Output lines that matter start with VIRTPLAY-; errors go to stderr with a non-zero status.
  */
 import { readFileSync } from 'node:fs';
@@ -33,6 +38,8 @@ export const injectCommand = (disk: string, format: string, iso: string, root: s
 export const backupCommand = (disk: string, backup: string): string => call('backup', [disk, backup]);
 export const restoreCommand = (disk: string, backup: string): string => call('restore', [disk, backup]);
 export const dropBackupCommand = (backup: string): string => call('drop-backup', [backup]);
+/** A user's injection or check command (argv), with VIRTPLAY_DISK, VIRTPLAY_DISK_FORMAT, VIRTPLAY_ISO and VIRTPLAY_GUEST set. */
+export const hookCommand = (disk: string, format: string, iso: string, guest: string, argv: string[]): string => call('run', [disk, format, iso, guest, ...argv]);
 
 /** Lines "VIRTPLAY-KIND rest" of the script's output. */
 export function marked(stdout: string, kind: string): string[] {

@@ -23,12 +23,16 @@ import { domState, shutdownGuest, startGuest } from '../../libvirt/power.js';
 import { planStepDiff, type Planner } from '../define-step.js';
 import type { BootstrapState } from '../state.js';
 import { bootDiskOf, injectPlan, installedPlan, switchPlan } from '../steps.js';
-import { backupCommand, dropBackupCommand, injectCommand, marked, offlineToolsCommand, preflightCommand, restoreCommand } from './host-script.js';
+import { backupCommand, dropBackupCommand, hookCommand, injectCommand, marked, offlineToolsCommand, preflightCommand, restoreCommand } from './host-script.js';
 import { describe, parsePreflight, planWindowsInjection, verifyInjection, type Injection } from './windows-inject.js';
 
 export interface OfflineArgs {
   virtio_win_iso: string;
   backup_dir?: string;
+  /** A host command that injects the driver into the shut-off guest's disk instead of the built-in Windows injection (guests libguestfs does not see as Windows). */
+  offline_inject_command?: string[];
+  /** A host command whose exit status 0 shows the injected driver is in the disk. */
+  offline_check_command?: string[];
   shutdown_timeout?: number;
   force?: boolean;
 }
@@ -60,8 +64,8 @@ export function backupPath(disk: string, dir: string | undefined, token: string)
   return `${folder}/${base}.virtplay-backup-${token}`;
 }
 
-/** Tools and inspection, before anything is written or the guest is shut down. */
-async function preflight(ctx: TaskContext, guest: string, disk: { path: string; format: string }, iso: string): Promise<{ injection: Injection; identity: string; root: string }> {
+/** The host's tools for the offline conversion; a TaskError naming the missing ones and their Debian packages. */
+export async function checkOfflineTools(ctx: Pick<TaskContext, 'conn'>, guest: string): Promise<void> {
   const tools = await ctx.conn.exec(offlineToolsCommand());
   const missing = (marked(tools.stdout, 'MISSING')[0] ?? '').split(' ').filter(Boolean);
   if (tools.code !== 0 || missing.length > 0) {
@@ -72,6 +76,11 @@ async function preflight(ctx: TaskContext, guest: string, disk: { path: string; 
       guest,
     );
   }
+}
+
+/** Tools and inspection, before anything is written or the guest is shut down. */
+async function preflight(ctx: TaskContext, guest: string, disk: { path: string; format: string }, iso: string): Promise<{ injection: Injection; identity: string; root: string }> {
+  await checkOfflineTools(ctx, guest);
   const pre = await ctx.conn.exec(preflightCommand(disk.path, disk.format, iso), { timeoutMs: 20 * 60_000 });
   if (pre.code !== 0) throw new TaskError(`libguestfs could not inspect ${disk.path} or read ${iso}: ${lastLines(pre.stderr)}. Nothing was changed.`, guest);
   const p = parsePreflight(pre.stdout);
@@ -96,14 +105,15 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
   const dom = Domain.parse(g.inactiveXml);
   let s = st.state();
   const disk = bootImage(dom, g.name);
-  const pre = await preflight(ctx, g.name, disk, args.virtio_win_iso);
-  for (const w of pre.injection.warnings) ctx.warn(`${g.name}: ${w}`);
+  const hook = args.offline_inject_command;
+  const pre = hook ? undefined : await preflight(ctx, g.name, disk, args.virtio_win_iso);
+  for (const w of pre?.injection.warnings ?? []) ctx.warn(`${g.name}: ${w}`);
   if ((await domState(ctx, uri, ref)) === 'running') {
     const how = await shutdownGuest(ctx, uri, ref, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
     r.changes.push(how === 'forced' ? 'powered off after the ACPI deadline (force)' : 'shut down (ACPI) for the offline injection');
   }
-  if (fresh || s.phase !== 'inject') {
-    const next: BootstrapState = { ...s, identity: pre.identity };
+  if (fresh) {
+    const next: BootstrapState = { ...s, identity: pre?.identity ?? 'offline_inject_command' };
     await st.step((d) => injectPlan(d, next));
     s = st.state();
   }
@@ -117,22 +127,38 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
     if (back.code !== 0) throw new TaskError(`could not restore ${disk.path} from its backup ${backup} before injecting again: ${lastLines(back.stderr)}`, g.name);
     r.changes.push(`boot disk restored from the backup ${backup} (an earlier injection was interrupted)`);
   } else r.changes.push(`boot disk backed up to ${backup}`);
-  const inj = await ctx.conn.exec(injectCommand(disk.path, disk.format, args.virtio_win_iso, pre.root), { stdin: pre.injection.spec, timeoutMs: 30 * 60_000 });
-  const problems = inj.code === 0 ? verifyInjection(inj.stdout, pre.injection.expect) : [`libguestfs failed: ${lastLines(inj.stderr)}`];
+  const problems = pre ? await injectWindows(ctx, disk, args.virtio_win_iso, pre) : await injectByHook(ctx, g.name, disk, args);
   if (problems.length > 0) {
     const back = await ctx.conn.exec(restoreCommand(disk.path, backup), { timeoutMs: 6 * 60 * 60_000 });
     const restored = back.code === 0 ? `the boot disk was restored from ${backup}` : `restoring the boot disk from ${backup} FAILED (${lastLines(back.stderr)}): restore it by hand before starting the guest`;
     if (back.code === 0 && s.wasRunning) await startGuest(ctx, uri, ref);
     throw new TaskError(`the offline injection into ${disk.path} did not hold: ${problems.slice(0, 5).join('; ')}. ${restored}${back.code === 0 && s.wasRunning ? ' and the guest started again' : ''}; its definition is unchanged.`, g.name);
   }
-  const f = pre.injection.folder;
-  r.changes.push(
-    `drivers injected offline for ${pre.identity}: ${pre.injection.drivers.join(', ')} from ${f.version}\\${f.arch} to %SystemRoot%\\Drivers\\VirtIO, ` +
-      `viostor.sys to system32\\drivers, viostor a boot-start service bound to PCI 1AF4:1001/1042 (read back from the disk)`,
-  );
+  if (pre) {
+    const f = pre.injection.folder;
+    r.changes.push(
+      `drivers injected offline for ${pre.identity}: ${pre.injection.drivers.join(', ')} from ${f.version}\\${f.arch} to %SystemRoot%\\Drivers\\VirtIO, ` +
+        `viostor.sys to system32\\drivers, viostor a boot-start service bound to PCI 1AF4:1001/1042 (read back from the disk)`,
+    );
+  } else r.changes.push(`driver injected offline by offline_inject_command${args.offline_check_command ? ' (offline_check_command confirmed it)' : ''}`);
   const at = s;
-  await st.step((d) => installedPlan(d, at, { evidence: 'offline', os: 'mswindows', nic: pre.injection.netkvm ? 'switch' : 'keep' }));
+  const found: Pick<BootstrapState, 'evidence' | 'os' | 'nic'> = pre ? { evidence: 'offline', os: 'mswindows', nic: pre.injection.netkvm ? 'switch' : 'keep' } : { evidence: 'offline', nic: 'switch' };
+  await st.step((d) => installedPlan(d, at, found));
   return 'installed';
+}
+
+async function injectWindows(ctx: TaskContext, disk: { path: string; format: string }, iso: string, pre: { injection: Injection; root: string }): Promise<string[]> {
+  const inj = await ctx.conn.exec(injectCommand(disk.path, disk.format, iso, pre.root), { stdin: pre.injection.spec, timeoutMs: 30 * 60_000 });
+  return inj.code === 0 ? verifyInjection(inj.stdout, pre.injection.expect) : [`libguestfs failed: ${lastLines(inj.stderr)}`];
+}
+
+/** offline_inject_command, then offline_check_command, with the disk, its format, the ISO and the guest's name in the environment. */
+async function injectByHook(ctx: TaskContext, guest: string, disk: { path: string; format: string }, args: OfflineArgs): Promise<string[]> {
+  const inj = await ctx.conn.exec(hookCommand(disk.path, disk.format, args.virtio_win_iso, guest, args.offline_inject_command!), { timeoutMs: 30 * 60_000 });
+  if (inj.code !== 0) return [`offline_inject_command exited ${inj.code ?? inj.signal}: ${lastLines(inj.stderr || inj.stdout)}`];
+  if (!args.offline_check_command) return [];
+  const chk = await ctx.conn.exec(hookCommand(disk.path, disk.format, args.virtio_win_iso, guest, args.offline_check_command), { timeoutMs: 30 * 60_000 });
+  return chk.code === 0 ? [] : [`offline_check_command exited ${chk.code ?? chk.signal}: ${lastLines(chk.stderr || chk.stdout)}`];
 }
 
 /** After a first boot that was not confirmed: the disk back from its backup (the guest is off). */

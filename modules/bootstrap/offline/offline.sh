@@ -13,6 +13,18 @@ gf_start() {
   command -v guestfish >/dev/null 2>&1 || die "guestfish is missing (Debian package libguestfs-tools)" 3
   eval "$(guestfish --listen)" || die "guestfish --listen failed"
   trap 'guestfish --remote -- exit >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+  # The server outlives a script that dies (a killed run's SSH channel closes): stop it then.
+  (
+    trap '' HUP PIPE
+    while kill -0 $$ 2>/dev/null; do sleep 1; done
+    guestfish --remote="$GUESTFISH_PID" -- exit 2>/dev/null || true
+  ) </dev/null >/dev/null 2>&1 &
+}
+lock() { # DISK: one offline step per disk at a time, across runs (a killed run's step may still be ending)
+  local f
+  f="${TMPDIR:-/tmp}/virtplay-offline-$(printf '%s' "$1" | sha256sum | cut -c1-16).lock"
+  exec 9>>"$f"
+  flock -w 600 9 || die "another virtplay offline step on $1 is still running after 10 min (lock $f)" 16
 }
 case $mode in
 tools)
@@ -49,6 +61,7 @@ preflight)
   ;;
 inject)
   disk=$1 fmt=$2 iso=$3 root=$4
+  lock "$disk"
   gf_start
   gf add-drive "$disk" format:"$fmt"
   gf add-drive "$iso" readonly:true format:raw
@@ -131,6 +144,7 @@ inject)
   ;;
 backup)
   disk=$1 bak=$2
+  lock "$disk"
   if [ -e "$bak" ]; then say "BACKUP-EXISTS $(stat -c %s -- "$bak")"; exit 0; fi
   cp --sparse=always --reflink=auto -- "$disk" "$bak.part" || { rm -f -- "$bak.part"; die "could not copy $disk to $bak.part" 5; }
   sync -- "$bak.part"
@@ -139,10 +153,17 @@ backup)
   ;;
 restore)
   disk=$1 bak=$2
+  lock "$disk"
   [ -f "$bak" ] || die "the backup $bak is missing" 4
   cp --sparse=always --reflink=auto -- "$bak" "$disk"
   sync -- "$disk"
   say "RESTORED"
+  ;;
+run)
+  disk=$1 fmt=$2 iso=$3 guest=$4
+  shift 4
+  lock "$disk"
+  VIRTPLAY_DISK=$disk VIRTPLAY_DISK_FORMAT=$fmt VIRTPLAY_ISO=$iso VIRTPLAY_GUEST=$guest "$@"
   ;;
 drop-backup)
   rm -f -- "$1"

@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { labDir, run, type RunResult } from '../../lab/lab.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { labDir, run, virshAs, type RunResult } from '../../lab/lab.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
 
 export const REPO = join(import.meta.dirname, '..', '..', '..');
 export const CLI = join(REPO, 'dist', 'engine', 'cli.js');
@@ -32,4 +34,31 @@ export function json(r: RunResult): { stats: Record<string, Record<string, numbe
   } catch {
     throw new Error(`not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
   }
+}
+
+export const BOOTSTRAP_NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
+
+/** The bootstrap phase recorded in a guest's inactive definition on a lab host (undefined: none, or no such guest). */
+export async function phaseOf(host: string, guest: string): Promise<string | undefined> {
+  const r = await virshAs(host, ['dumpxml', '--inactive', guest]);
+  return r.code === 0 ? Domain.parse(r.stdout).getMetadataAttrs(BOOTSTRAP_NS)?.phase : undefined;
+}
+
+/** Start a run and SIGKILL it the moment the guest's phase becomes `at`; true when it was killed (not finished first). */
+export async function runKilledAt(args: string[], host: string, guest: string, at: string): Promise<boolean> {
+  const child = spawnVirtplay(args);
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  let killed = false;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    if ((await phaseOf(host, guest)) === at) {
+      child.kill('SIGKILL');
+      killed = true;
+      break;
+    }
+    await sleep(150);
+  }
+  await exited;
+  return killed;
 }

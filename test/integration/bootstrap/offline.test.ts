@@ -6,7 +6,7 @@
  *   - 2016: one run to done (drivers and DriverDatabase keys read back from the disk afterwards,
  *     the XML switched, phases recorded, the backup deleted); a second run changes nothing;
  *     --check --diff on a fresh guest shows the plan and changes nothing
- *   - 2008 R2: the CriticalDeviceDatabase keys instead
+ *   - 2008 R2 on a qcow2 disk: the CriticalDeviceDatabase keys instead
  *   - a driver folder missing on the ISO: a clear error before anything is written
  *   - an injection failing half-way (System32\drivers is a file): the disk restored byte for byte
  *     from the backup, the definition untouched
@@ -18,10 +18,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildPhony, definePhony, readBack, removePhony } from '../../lab/windows/phony.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, bootstrapArgs, json, virtplay } from './cli.js';
+import { assertBuilt, BOOTSTRAP_NS, bootstrapArgs, json, virtplay } from './cli.js';
 
 const HOST = 'lab4';
-const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const offline = (name: string, iso: string, extra: string[] = []) => bootstrapArgs(HOST, name, iso, ['-e', 'strategy=offline', '-e', 'confirm_seconds=5', ...extra]);
 
@@ -60,7 +59,7 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       t.equal(boot.bus, 'virtio');
       t.equal(boot.target, 'vda');
       t.ok(dom.interfaces().every((i) => i.model === 'virtio'), 'NIC switched with the disk (NetKVM injected)');
-      const attrs = dom.getMetadataAttrs(NS) ?? {};
+      const attrs = dom.getMetadataAttrs(BOOTSTRAP_NS) ?? {};
       t.equal(attrs.phase, 'done');
       t.equal(attrs.strategy, 'offline');
       t.equal(attrs.evidence, 'offline');
@@ -83,12 +82,13 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       t.same(rb.files, [true, true, true, true], 'driver files in the guest');
     });
 
-    t.test('Windows Server 2008 R2: CriticalDeviceDatabase', async (t) => {
-      const p = await definePhony(HOST, 'vpoff8', b.image['2k8r2'], b.iso, 'win2k8r2');
+    t.test('Windows Server 2008 R2 on a qcow2 disk: CriticalDeviceDatabase', async (t) => {
+      const p = await definePhony(HOST, 'vpoff8', b.image['2k8r2'], b.iso, 'win2k8r2', { qcow2: true });
       t.teardown(() => removePhony(p));
       const r = await virtplay([...offline(p.name, p.iso), '--json']);
       t.equal(r.code, 0, r.stderr.slice(-2000));
       t.equal(result(r.stdout, p.name).phase, 'done');
+      t.equal(Domain.parse(await guestXml(HOST, p.name)).disks().find((d) => d.sourcePath === p.disk)?.driverType, 'qcow2', 'a qcow2 disk');
       await virshAs(HOST, ['destroy', p.name]);
       const rb = await readBack(
         p.disk,
@@ -123,7 +123,7 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       t.equal(sha(p.disk), disk, 'the disk is byte for byte what it was');
       const dom = Domain.parse(await guestXml(HOST, p.name));
       t.equal(dom.disks().find((d) => d.sourcePath === p.disk)?.bus, 'ide', 'boot disk still on IDE');
-      t.equal(dom.getMetadataAttrs(NS)?.phase, 'inject', 'the phase says where it stopped');
+      t.equal(dom.getMetadataAttrs(BOOTSTRAP_NS)?.phase, 'inject', 'the phase says where it stopped');
     });
   });
 });

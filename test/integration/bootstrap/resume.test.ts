@@ -6,38 +6,14 @@
  */
 import t from 'tap';
 import { readdirSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, bootstrapArgs, json, spawnVirtplay, virtplay } from './cli.js';
+import { assertBuilt, bootstrapArgs, json, phaseOf, runKilledAt, virtplay } from './cli.js';
 
 const HOST = 'lab4';
-const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
 
-async function phase(guest: string): Promise<string | undefined> {
-  const r = await virshAs(HOST, ['dumpxml', '--inactive', guest]);
-  return r.code === 0 ? Domain.parse(r.stdout).getMetadataAttrs(NS)?.phase : undefined;
-}
-
-/** Start a run and SIGKILL it the moment the guest's phase becomes `at`. */
-async function runKilledAt(args: string[], guest: string, at: string): Promise<boolean> {
-  const child = spawnVirtplay(args);
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  let killed = false;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  while (!gone) {
-    if ((await phase(guest)) === at) {
-      child.kill('SIGKILL');
-      killed = true;
-      break;
-    }
-    await sleep(150);
-  }
-  await exited;
-  return killed;
-}
+const phase = (guest: string) => phaseOf(HOST, guest);
 
 t.test('killed at every phase boundary, the bootstrap resumes and converges', async (t) => {
   assertBuilt();
@@ -48,7 +24,7 @@ t.test('killed at every phase boundary, the bootstrap resumes and converges', as
     t.teardown(() => removeStandin(s));
     const args = bootstrapArgs(HOST, s.name, s.iso);
     for (const at of ['attach', 'installed', 'switched']) {
-      t.ok(await runKilledAt(args, s.name, at), `run killed right after the phase became '${at}'`);
+      t.ok(await runKilledAt(args, HOST, s.name, at), `run killed right after the phase became '${at}'`);
       const dom = Domain.parse(await guestXml(HOST, s.name));
       const boot = dom.disks().find((d) => d.sourcePath === s.disk);
       if (at !== 'switched') t.equal(boot?.bus, 'ide', `boot disk still on IDE at '${at}' (driver not known before 'installed' ends)`);

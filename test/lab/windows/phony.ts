@@ -146,14 +146,15 @@ export interface PlacedPhony {
   iso: string;
 }
 
-/** A lab host's own copy of a phony image and an ISO, in a directory its user owns. */
-function placePhony(host: string, name: string, image: string, iso: string): PlacedPhony {
+/** A lab host's own copy of a phony image (raw, or converted to qcow2) and an ISO, in a directory its user owns. */
+async function placePhony(host: string, name: string, image: string, iso: string, qcow2: boolean): Promise<PlacedPhony> {
   const h = labHost(host);
   const dir = join(h.home, `phony-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const placed = { host, name, dir, disk: join(dir, 'c.img'), iso: join(dir, 'virtio-win.iso') };
-  copyFileSync(image, placed.disk);
+  const placed = { host, name, dir, disk: join(dir, qcow2 ? 'c.qcow2' : 'c.img'), iso: join(dir, 'virtio-win.iso') };
+  if (qcow2) await must(['qemu-img', 'convert', '-O', 'qcow2', image, placed.disk]);
+  else copyFileSync(image, placed.disk);
   copyFileSync(iso, placed.iso);
   for (const f of [dir, placed.disk, placed.iso]) chownSync(f, h.uid, h.uid);
   return placed;
@@ -161,10 +162,11 @@ function placePhony(host: string, name: string, image: string, iso: string): Pla
 
 /**
  * A phony Windows guest defined on a lab host as virt-install defines a Windows-era guest (IDE
- * disk, e1000, no agent channel: a pristine Windows), shut off.
+ * disk, e1000, no agent channel: a pristine Windows), shut off; `qcow2` converts its disk to qcow2
+ * (domain-xml.sh then declares driver type qcow2).
  */
-export async function definePhony(host: string, name: string, image: string, iso: string, osVariant: string): Promise<PlacedPhony> {
-  const p = placePhony(host, name, image, iso);
+export async function definePhony(host: string, name: string, image: string, iso: string, osVariant: string, opts: { qcow2?: boolean } = {}): Promise<PlacedPhony> {
+  const p = await placePhony(host, name, image, iso, opts.qcow2 ?? false);
   const h = labHost(host);
   const env = ['env', '-i', `HOME=${h.home}`, `XDG_RUNTIME_DIR=${h.runtimeDir}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'];
   const xml = await run(['runuser', '-u', h.user, '--', ...env, 'bash', join(HERE, '..', 'guest', 'domain-xml.sh'), '--no-agent', '--os-variant', osVariant, name, p.disk, '-', join(p.dir, 'serial.log')]);

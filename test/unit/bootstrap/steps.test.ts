@@ -7,7 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { readState, type BootstrapState } from '../../../modules/bootstrap/state.js';
-import { attachPlan, donePlan, hasAgentChannel, installedPlan, rollbackPlan, switchPlan } from '../../../modules/bootstrap/steps.js';
+import { attachPlan, donePlan, hasAgentChannel, injectPlan, installedPlan, rollbackPlan, switchPlan } from '../../../modules/bootstrap/steps.js';
 import { storageDriverEvidence } from '../../../modules/libvirt/bootstrap-metadata.js';
 
 const corpus = (f: string) => readFileSync(new URL(`../../fixtures/domains/defined/${f}`, import.meta.url), 'utf8');
@@ -88,4 +88,30 @@ t.test('NetKVM not staged: the NIC keeps its model at the switch', async (t) => 
   switchPlan(dom, s, 'g');
   t.ok(dom.interfaces().every((n) => n.model !== 'virtio'));
   t.equal(readState(again(dom))?.prevNics, undefined);
+});
+
+t.test('offline strategy: inject, installed (offline evidence), switch, rollback to inject; no dummy anywhere', async (t) => {
+  const orig = Domain.parse(corpus('pc-ide-e1000-win2k8r2.xml'));
+  const boot = orig.bootDisk()!;
+  const s0: BootstrapState = { phase: 'inject', strategy: 'offline', dummy: '', boot: boot.sourcePath!, backup: `${boot.sourcePath}.virtplay-backup-0a1b2c3d`, iso: '/isos/virtio-win.iso', wasRunning: false, identity: 'Windows Server 2008 R2 Standard' };
+  const a = again(orig);
+  t.same(injectPlan(a, s0), ['bootstrap phase: inject']);
+  t.same(a.disks().length, orig.disks().length, 'no disk added');
+  const st = readState(again(a))!;
+  t.match(st, { phase: 'inject', strategy: 'offline', dummy: '', backup: s0.backup, identity: s0.identity });
+  t.equal(storageDriverEvidence(a), undefined, 'inject is no evidence of the driver');
+  const i = again(a);
+  installedPlan(i, st, { evidence: 'offline', os: 'mswindows', nic: 'switch' });
+  t.equal(storageDriverEvidence(i), 'installed');
+  t.equal(readState(again(i))?.evidence, 'offline');
+  const sw = again(i);
+  const switched = switchPlan(sw, readState(sw)!, 'g');
+  t.notOk(switched.some((c) => c.startsWith('dummy disk')), 'no dummy to detach');
+  t.equal(sw.disks().find((d) => d.sourcePath === s0.boot)?.target, 'vda');
+  const rb = again(sw);
+  const rolled = rollbackPlan(rb, readState(rb)!, 'g', 'no boot');
+  t.notOk(rolled.some((c) => c.startsWith('dummy disk')), 'no dummy to put back');
+  const after = readState(again(rb))!;
+  t.match(after, { phase: 'inject', rolledBack: 'no boot', backup: s0.backup });
+  t.equal(again(rb).disks().find((d) => d.sourcePath === s0.boot)?.bus, boot.bus, 'boot disk back on its bus');
 });
