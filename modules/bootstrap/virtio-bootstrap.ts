@@ -15,6 +15,7 @@
  * every step reads the state first, so a run killed between any two remote commands resumes.
  */
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import { basename, dirname, join } from 'node:path';
 import { TaskError } from '../../engine/errors.js';
 import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
@@ -35,6 +36,8 @@ import { backupPath, bootImage, checkOffline, dropBackup, restoreAfterFailedBoot
 
 export interface BootstrapArgs extends GuestSelector {
   virtio_win_iso: string;
+  /** Guests of the host bootstrapped at once (default 2). */
+  parallel?: number;
   /** dummy_disk (default): the article's procedure; offline: drivers injected into the shut-off guest's disk (offline/). */
   strategy?: 'dummy_disk' | 'offline';
   backup_dir?: string;
@@ -74,20 +77,31 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
   checkMode: 'plan',
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
-    const reports: BootstrapReport[] = [];
-    const diff: DiffEntry[] = [];
-    for (const g of selectGuests(facts, args, ctx.failedGuests)) {
-      const r: BootstrapReport = { guest: g.name, changed: false, changes: [], phase: '' };
-      reports.push(r);
-      try {
-        await bootstrapGuest(ctx, facts.uri, g, args, r, diff);
-      } catch (e) {
-        if (!(e instanceof TaskError)) throw e;
-        r.failed = true;
-        r.msg = e.message.replace(`guest ${JSON.stringify(g.name)}: `, '');
-      }
-      r.changed = r.changes.length > 0;
-    }
+    const selected = selectGuests(facts, args, ctx.failedGuests);
+    const reports: BootstrapReport[] = selected.map((g) => ({ guest: g.name, changed: false, changes: [], phase: '' }));
+    const diffs: DiffEntry[][] = selected.map(() => []);
+    // Each guest's state machine is independent: `parallel` of them at a time (each may boot a VM).
+    const limit = pLimit(Math.max(1, args.parallel ?? 2));
+    const settled = await Promise.allSettled(
+      selected.map((g, i) =>
+        limit(async () => {
+          const r = reports[i]!;
+          try {
+            await bootstrapGuest(ctx, facts.uri, g, args, r, diffs[i]!);
+          } catch (e) {
+            if (!(e instanceof TaskError)) throw e;
+            r.failed = true;
+            r.msg = e.reason;
+          } finally {
+            r.changed = r.changes.length > 0;
+          }
+        }),
+      ),
+    );
+    // What fails the host (the connection lost, ...) is thrown once every guest's step has ended.
+    const hostFailure = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (hostFailure) throw hostFailure.reason;
+    const diff = diffs.flat();
     if (!ctx.check && reports.some((r) => r.changed)) ctx.invalidateFacts(libvirtFacts);
     for (const r of reports) if (r.waiting) ctx.warn(`${r.guest}: ${r.msg}`);
     const done = reports.filter((r) => r.phase === 'done');

@@ -29,6 +29,7 @@ import { ensurePackages } from './packages.js';
 import { machineLine, resultsTable, timingTable, verifiedLines, type Cell, type Kind, type Planning, type SizeResult, type Timing } from './table.js';
 import { CLI, PLAYBOOK, ROOT, runAnsible, runVirtplay, type Tool, type ToolRun } from './tools.js';
 import { verifyConverted } from './verify.js';
+import { bootstrapTable, bootstrapWall } from './bootstrap-wall.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1x1,4x5,10x10,16x10,20x10').split(',').map((s) => {
   const m = /^\s*(\d+)x(\d+)\s*$/.exec(s);
@@ -191,6 +192,8 @@ async function main(): Promise<void> {
     }
   });
 
+  const boot = process.env.BENCH_BOOTSTRAP === '0' ? undefined : await bootstrapWall(log);
+
   const doc = [
     `## virtplay vs Ansible on the lab`,
     '',
@@ -211,12 +214,13 @@ async function main(): Promise<void> {
     '',
     `${plan.guests} guests (10 hosts x 100, from the domain corpus), virtio_nic + virtio_disk + boot_disk in check mode through each module's run(), no I/O; median of ${plan.runs}: planning ${plan.cpuS.toFixed(2)} s CPU (${plan.wallS.toFixed(2)} s wall), ${plan.changes} changes planned; process peak RSS ${plan.peakRssMb.toFixed(0)} MB (${plan.rssBeforeMb.toFixed(0)} MB before planning: Node + tsx + modules); whole process ${plan.processCpuS.toFixed(2)} s CPU.`,
     '',
+    ...(boot ? ['## The Windows bootstrap on one host (stand-in guests, TCG)', '', 'windows-virtio.yml from freshly defined stand-ins (IDE/e1000, agent) to done, one run each.', '', bootstrapTable(boot), ''] : []),
   ].join('\n');
   process.stdout.write(doc);
   const out = join(labDir(), 'bench');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'last-run.md'), doc);
-  writeFileSync(join(out, 'last-run.json'), JSON.stringify({ machine, startup: starts, planning: plan, results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })) }, null, 1));
+  writeFileSync(join(out, 'last-run.json'), JSON.stringify({ machine, startup: starts, planning: plan, bootstrap: boot, results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })) }, null, 1));
   log(`written ${join(out, 'last-run.md')} and last-run.json`);
 }
 
