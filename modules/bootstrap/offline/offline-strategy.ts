@@ -99,7 +99,8 @@ function lastLines(s: string): string {
   return s.trim().split('\n').slice(-3).join(' / ') || 'no message';
 }
 
-export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArgs, r: OfflineReport, st: OfflineStepper, fresh: boolean): Promise<'installed' | 'waiting'> {
+/** Preflight, shutdown, backup, injection and read-back; ends with the phase `installed` recorded, or throws a TaskError with the disk restored. */
+export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArgs, r: OfflineReport, st: OfflineStepper, fresh: boolean): Promise<void> {
   const g = st.guest();
   const ref = { name: g.name, uuid: g.uuid };
   const dom = Domain.parse(g.inactiveXml);
@@ -132,7 +133,7 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
     const back = await ctx.conn.exec(restoreCommand(disk.path, backup), { timeoutMs: 6 * 60 * 60_000 });
     const restored = back.code === 0 ? `the boot disk was restored from ${backup}` : `restoring the boot disk from ${backup} FAILED (${lastLines(back.stderr)}): restore it by hand before starting the guest`;
     if (back.code === 0 && s.wasRunning) await startGuest(ctx, uri, ref);
-    throw new TaskError(`the offline injection into ${disk.path} did not hold: ${problems.slice(0, 5).join('; ')}. ${restored}${back.code === 0 && s.wasRunning ? ' and the guest started again' : ''}; its definition is unchanged.`, g.name);
+    throw new TaskError(`the offline injection into ${disk.path} did not hold: ${problems.slice(0, 5).join('; ')}. ${restored}${back.code === 0 && s.wasRunning ? ' and the guest started again' : ''}; its devices are unchanged (the definition records phase 'inject').`, g.name);
   }
   if (pre) {
     const f = pre.injection.folder;
@@ -144,7 +145,6 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
   const at = s;
   const found: Pick<BootstrapState, 'evidence' | 'os' | 'nic'> = pre ? { evidence: 'offline', os: 'mswindows', nic: pre.injection.netkvm ? 'switch' : 'keep' } : { evidence: 'offline', nic: 'switch' };
   await st.step((d) => installedPlan(d, at, found));
-  return 'installed';
 }
 
 async function injectWindows(ctx: TaskContext, disk: { path: string; format: string }, iso: string, pre: { injection: Injection; root: string }): Promise<string[]> {

@@ -44,15 +44,20 @@ export async function phaseOf(host: string, guest: string): Promise<string | und
   return r.code === 0 ? Domain.parse(r.stdout).getMetadataAttrs(BOOTSTRAP_NS)?.phase : undefined;
 }
 
-/** Start a run and SIGKILL it the moment the guest's phase becomes `at`; true when it was killed (not finished first). */
-export async function runKilledAt(args: string[], host: string, guest: string, at: string): Promise<boolean> {
+/**
+ * Start a run and SIGKILL it the moment the guest's phase becomes `at` (or any of `at`: a phase
+ * that lasts only one define, such as the offline strategy's `installed`, can be missed between
+ * two polls; the next one then counts); true when it was killed (not finished first).
+ */
+export async function runKilledAt(args: string[], host: string, guest: string, at: string | readonly string[]): Promise<boolean> {
+  const phases = typeof at === 'string' ? [at] : at;
   const child = spawnVirtplay(args);
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   let killed = false;
   let gone = false;
   void exited.then(() => (gone = true));
   while (!gone) {
-    if ((await phaseOf(host, guest)) === at) {
+    if (phases.includes((await phaseOf(host, guest)) ?? '')) {
       child.kill('SIGKILL');
       killed = true;
       break;
