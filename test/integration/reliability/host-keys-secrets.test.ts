@@ -4,7 +4,9 @@
  * always, naming known_hosts file:line; an encrypted key's passphrase and the agent's keys are
  * never printed, not with -vvv, not in --json.
  *
- * Read-only (--check on lab4): no guest changes, so no lab lock.
+ * Read-only (--check on lab4), but it holds lab4's host lock all the same: tests that count the
+ * sshd's commands per host while they hold the whole lab (playbook-check-vs-run.test.ts) must not
+ * see this file's sessions.
  */
 import t from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,10 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../../../engine/connection/open.js';
 import { UnreachableError } from '../../../engine/errors.js';
-import { ensureLab, labDir, labHost, labKeyPath, labKnownHostsPath } from '../../lab/lab.js';
+import { ensureLab, labDir, labHost, labKeyPath, labKnownHostsPath, lockLabHost } from '../../lab/lab.js';
 import { fx, stackTraceLines, virtplay } from './virtplay-cli.js';
 
 await ensureLab();
+t.teardown(await lockLabHost('lab4'));
 const h = labHost('lab4');
 const dir = mkdtempSync(join(tmpdir(), 'vp-keys-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
