@@ -275,7 +275,7 @@ async function rollBack(
   // A guest hanging in its failed boot is powered off: it never came up from vda.
   if ((await domState(ctx, uri, ref)) === 'running') await shutdownGuest(ctx, uri, ref, { timeoutSec: 5, force: true });
   const offline = s.strategy === 'offline';
-  const disk = offline ? await restoreAfterFailedBoot(ctx, g, s) : '';
+  const disk = offline ? await restoreAfterFailedBoot(ctx, s) : '';
   await step((dom) => rollbackPlan(dom, s, g.name, why));
   r.rolled_back = true;
   r.phase = offline ? 'inject' : 'attach';

@@ -76,7 +76,6 @@ export async function defineStandin(host: string, name: string, opts: StandinOpt
   const cp = await run(['cp', join(OUT, ISO_FILES[opts.iso ?? 'signed']), s.iso]);
   if (cp.code !== 0) throw new Error(`cp iso: ${cp.stderr}`);
   for (const f of [dir, s.disk, s.iso]) chownSync(f, h.uid, h.uid);
-  const env = ['env', '-i', `HOME=${h.home}`, `XDG_RUNTIME_DIR=${h.runtimeDir}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'];
   const osVariant = opts.osVariant ?? (personality === 'win2k16' ? 'win2k16' : 'win2k8r2');
   const xmlOpts = [
     ...(opts.agent === false ? ['--no-agent'] : []),
@@ -84,18 +83,28 @@ export async function defineStandin(host: string, name: string, opts: StandinOpt
     ...(opts.nicModel ? ['--nic-model', opts.nicModel] : []),
     ...(opts.extraDisks ?? []).flatMap((d) => ['--extra-disk', d]),
   ];
-  const xml = await run(['runuser', '-u', h.user, '--', ...env, 'bash', join(GUEST, 'domain-xml.sh'), ...xmlOpts, name, s.disk, opts.cdrom ? s.iso : '-', s.serial]);
-  if (xml.code !== 0) throw new Error(`domain-xml.sh: ${xml.stderr}`);
-  const def = await virshAs(host, ['define', '/dev/stdin'], xml.stdout);
-  if (def.code !== 0) throw new Error(`virsh define: ${def.stderr}`);
+  await defineWindowsEra(host, name, xmlOpts, s.disk, opts.cdrom ? s.iso : '-', s.serial);
   return s;
 }
 
-export async function removeStandin(s: Standin): Promise<void> {
-  await virshAs(s.host, ['destroy', s.name]);
-  await virshAs(s.host, ['undefine', s.name]);
-  rmSync(s.dir, { recursive: true, force: true });
+/** Defines, as the lab host's user, the Windows-era domain domain-xml.sh prints for these options and files. */
+export async function defineWindowsEra(host: string, name: string, xmlOpts: string[], disk: string, iso: string, serial: string): Promise<void> {
+  const h = labHost(host);
+  const env = ['env', '-i', `HOME=${h.home}`, `XDG_RUNTIME_DIR=${h.runtimeDir}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'];
+  const xml = await run(['runuser', '-u', h.user, '--', ...env, 'bash', join(GUEST, 'domain-xml.sh'), ...xmlOpts, name, disk, iso, serial]);
+  if (xml.code !== 0) throw new Error(`domain-xml.sh: ${xml.stderr}`);
+  const def = await virshAs(host, ['define', '/dev/stdin'], xml.stdout);
+  if (def.code !== 0) throw new Error(`virsh define: ${def.stderr}`);
 }
+
+/** Powers off and undefines a lab guest, and removes its directory. */
+export async function removeLabGuest(g: { host: string; name: string; dir: string }): Promise<void> {
+  await virshAs(g.host, ['destroy', g.name]);
+  await virshAs(g.host, ['undefine', g.name]);
+  rmSync(g.dir, { recursive: true, force: true });
+}
+
+export const removeStandin = (s: Standin): Promise<void> => removeLabGuest(s);
 
 /** The VIRTPLAY-GUEST status lines the guest wrote on its serial console so far. */
 export function serialLines(s: Standin): string[] {

@@ -162,10 +162,9 @@ async function injectByHook(ctx: TaskContext, guest: string, disk: { path: strin
 }
 
 /** After a first boot that was not confirmed: the disk back from its backup (the guest is off). */
-export async function restoreAfterFailedBoot(ctx: TaskContext, g: GuestFacts, s: BootstrapState): Promise<string> {
-  const disk = bootImage(Domain.parse(g.inactiveXml), g.name).path;
+export async function restoreAfterFailedBoot(ctx: TaskContext, s: BootstrapState): Promise<string> {
   if (!s.backup) return 'no backup was recorded';
-  const back = await ctx.conn.exec(restoreCommand(s.boot || disk, s.backup), { timeoutMs: 6 * 60 * 60_000 });
+  const back = await ctx.conn.exec(restoreCommand(s.boot, s.backup), { timeoutMs: 6 * 60 * 60_000 });
   return back.code === 0 ? `the boot disk restored from ${s.backup}` : `restoring the boot disk from ${s.backup} FAILED (${lastLines(back.stderr)}): restore it by hand`;
 }
 

@@ -67,3 +67,20 @@ export async function runKilledAt(args: string[], host: string, guest: string, a
   await exited;
   return killed;
 }
+
+/** A guest's result from the bootstrap task ('storage bootstrap ...') of a --json run. */
+export interface BootstrapGuestResult {
+  guest: string;
+  phase?: string;
+  waiting?: boolean;
+  failed?: boolean;
+  rolled_back?: boolean;
+  msg?: string;
+  changes: string[];
+}
+
+export function bootstrapResult(stdout: string, host: string, guest: string): BootstrapGuestResult {
+  const doc = JSON.parse(stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { guests?: BootstrapGuestResult[] }> }[] }[] };
+  const task = doc.plays[0]!.tasks.find((x) => x.task.name.startsWith('storage bootstrap'))!;
+  return task.hosts[host]!.guests!.find((g) => g.guest === guest)!;
+}

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureLab, guestXml, labDir, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines, type Standin } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, BOOTSTRAP_NS, CLI, json, LAB_INVENTORY, REPO, runKilledAt, virtplay } from './cli.js';
+import { assertBuilt, BOOTSTRAP_NS, bootstrapResult, CLI, json, LAB_INVENTORY, REPO, runKilledAt, virtplay } from './cli.js';
 
 const HOST = 'lab3';
 const PLAYBOOK = join(REPO, 'test', 'fixtures', 'playbooks', 'offline-standin.yml');
@@ -34,11 +34,7 @@ async function attrs(s: Standin): Promise<Record<string, string>> {
   return Domain.parse(await guestXml(HOST, s.name)).getMetadataAttrs(BOOTSTRAP_NS) ?? {};
 }
 
-interface GuestResult { guest: string; phase?: string; failed?: boolean; rolled_back?: boolean; msg?: string; changes: string[] }
-function result(stdout: string, guest: string): GuestResult {
-  const task = json({ stdout, stderr: '', code: 0 } as never).plays[0]!.tasks.find((x) => x.task.name.startsWith('storage bootstrap'))!;
-  return (task.hosts[HOST] as { guests: GuestResult[] }).guests.find((g) => g.guest === guest)!;
-}
+const result = (stdout: string, guest: string) => bootstrapResult(stdout, HOST, guest);
 
 async function waitBoot(s: Standin, count: number, seconds = 120): Promise<string | undefined> {
   for (let i = 0; i < seconds; i++) {

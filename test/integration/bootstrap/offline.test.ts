@@ -18,17 +18,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildPhony, definePhony, readBack, removePhony } from '../../lab/windows/phony.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, BOOTSTRAP_NS, bootstrapArgs, json, virtplay } from './cli.js';
+import { assertBuilt, BOOTSTRAP_NS, bootstrapResult, bootstrapArgs, json, virtplay } from './cli.js';
 
 const HOST = 'lab4';
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const offline = (name: string, iso: string, extra: string[] = []) => bootstrapArgs(HOST, name, iso, ['-e', 'strategy=offline', '-e', 'confirm_seconds=5', ...extra]);
 
-interface GuestResult { guest: string; phase?: string; failed?: boolean; msg?: string; changes: string[] }
-function result(stdout: string, guest: string): GuestResult {
-  const task = json({ stdout, stderr: '', code: 0 } as never).plays[0]!.tasks.find((x) => x.task.name.startsWith('storage bootstrap'))!;
-  return (task.hosts[HOST] as { guests: GuestResult[] }).guests.find((g) => g.guest === guest)!;
-}
+const result = (stdout: string, guest: string) => bootstrapResult(stdout, HOST, guest);
 
 t.test('offline conversion of phony Windows guests', async (t) => {
   assertBuilt();

@@ -14,27 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, installDriverOffline, removeStandin, serialLines, type Standin, type StandinOptions } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, bootstrapArgs, json, virtplay } from './cli.js';
+import { assertBuilt, bootstrapArgs, json, virtplay, bootstrapResult as resultOf } from './cli.js';
 
 const HOST = 'lab1';
 const NS = 'https://virtplay.dev/xmlns/virtplay/bootstrap/1';
 
-interface GuestResult {
-  guest: string;
-  phase?: string;
-  waiting?: boolean;
-  failed?: boolean;
-  rolled_back?: boolean;
-  msg?: string;
-  changes: string[];
-}
-
-/** The bootstrap task's per-guest result of a --json run. */
-function bootstrapResult(stdout: string, guest: string): GuestResult {
-  const doc = JSON.parse(stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { guests?: GuestResult[] }> }[] }[] };
-  const task = doc.plays[0]!.tasks.find((x) => x.task.name.startsWith('storage bootstrap'))!;
-  return task.hosts[HOST]!.guests!.find((g) => g.guest === guest)!;
-}
+const bootstrapResult = (stdout: string, guest: string) => resultOf(stdout, HOST, guest);
 
 async function state(s: Standin): Promise<{ dom: Domain; attrs: Record<string, string> }> {
   const dom = Domain.parse(await guestXml(HOST, s.name));

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labHost, run, virshAs } from '../lab.js';
+import { labHost, run } from '../lab.js';
+import { defineWindowsEra, removeLabGuest } from '../standin.js';
 import { emptyHive } from './hive-file.js';
 import { peStub } from './pe-stub.js';
 
@@ -167,20 +168,11 @@ async function placePhony(host: string, name: string, image: string, iso: string
  */
 export async function definePhony(host: string, name: string, image: string, iso: string, osVariant: string, opts: { qcow2?: boolean } = {}): Promise<PlacedPhony> {
   const p = await placePhony(host, name, image, iso, opts.qcow2 ?? false);
-  const h = labHost(host);
-  const env = ['env', '-i', `HOME=${h.home}`, `XDG_RUNTIME_DIR=${h.runtimeDir}`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'];
-  const xml = await run(['runuser', '-u', h.user, '--', ...env, 'bash', join(HERE, '..', 'guest', 'domain-xml.sh'), '--no-agent', '--os-variant', osVariant, name, p.disk, '-', join(p.dir, 'serial.log')]);
-  if (xml.code !== 0) throw new Error(`domain-xml.sh: ${xml.stderr}`);
-  const def = await virshAs(host, ['define', '/dev/stdin'], xml.stdout);
-  if (def.code !== 0) throw new Error(`virsh define: ${def.stderr}`);
+  await defineWindowsEra(host, name, ['--no-agent', '--os-variant', osVariant], p.disk, '-', join(p.dir, 'serial.log'));
   return p;
 }
 
-export async function removePhony(p: PlacedPhony): Promise<void> {
-  await virshAs(p.host, ['destroy', p.name]);
-  await virshAs(p.host, ['undefine', p.name]);
-  rmSync(p.dir, { recursive: true, force: true });
-}
+export const removePhony = (p: PlacedPhony): Promise<void> => removeLabGuest(p);
 
 /** Reads registry values and files back from a shut-off phony disk (guestfish read-only, hivexget), as root. */
 export async function readBack(disk: string, values: [hive: 'SYSTEM' | 'SOFTWARE', key: string, value: string][], files: string[]): Promise<{ values: string[]; files: boolean[] }> {
