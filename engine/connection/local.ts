@@ -50,7 +50,10 @@ class LocalConnection implements Connection {
           finish(new CommandTimeoutError(this.host, timeoutMs));
         }, timeoutMs);
       }
-      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stdout.on('data', (b: Buffer) => {
+        out.push(b);
+        opts.onStdout?.(b);
+      });
       child.stderr.on('data', (b: Buffer) => errOut.push(b));
       child.stdin.on('error', () => {
         // EPIPE: the command exited without reading all of stdin; its exit status tells

@@ -324,7 +324,10 @@ export class SshConnection implements Connection {
         const errOut: Buffer[] = [];
         let code: number | null | undefined;
         let signal: string | undefined;
-        ch.on('data', (b: Buffer) => out.push(b));
+        ch.on('data', (b: Buffer) => {
+          out.push(b);
+          opts.onStdout?.(b);
+        });
         ch.stderr.on('data', (b: Buffer) => errOut.push(b));
         ch.on('exit', (c: number | null, s?: string) => {
           code = typeof c === 'number' ? c : null;

@@ -12,6 +12,11 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Fail with a TimeoutError-like UnreachableError when the command does not finish in time. */
   timeoutMs?: number;
+  /**
+   * Each chunk of stdout as it arrives, for a command that reports while it runs (a listener's
+   * port, before its peer connects). The result's stdout still holds all of it.
+   */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ConnectionStats {

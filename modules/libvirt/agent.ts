@@ -64,7 +64,8 @@ export async function guestExec(
   g: GuestRef,
   path: string,
   args: string[],
-  opts: { timeoutMs?: number; input?: string } = {},
+  /** signal: stop waiting (the program is left to end in the guest; qemu-ga cannot kill it). */
+  opts: { timeoutMs?: number; input?: string; signal?: AbortSignal } = {},
 ): Promise<ExecResultInGuest> {
   const req: Record<string, unknown> = { path, arg: args, 'capture-output': true };
   if (opts.input !== undefined) req['input-data'] = Buffer.from(opts.input).toString('base64');
@@ -85,6 +86,7 @@ export async function guestExec(
         stderr: Buffer.from(st['err-data'] ?? '', 'base64').toString('utf8'),
       };
     }
+    if (opts.signal?.aborted) throw new TaskError(`stopped waiting for ${path} in the guest (pid ${pid})`, g.name);
     if (Date.now() >= deadline) throw new TaskError(`${path} did not finish within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s in the guest`, g.name);
     await sleep(delay);
   }

@@ -1,28 +1,32 @@
 /**
- * guest_io_bench: the seed article's benchmark, measured inside each selected running guest through
- * the QEMU guest agent. N runs (default 5) of a synced/direct disk write, the highest and the lowest
- * dropped, the mean of the rest; results appended to a local history so a later run can compare.
+ * guest_io_bench: the seed article's benchmark, measured for each selected running guest through
+ * the QEMU guest agent. N runs (default 5), the highest and the lowest dropped, the mean of the
+ * rest; results appended to a local history so a later run can compare. `test`:
+ *   disk_write   a synced/direct write of size_mb MiB inside the guest (the disk path)
+ *   network_in   size_mb MiB sent by the host to the guest over TCP through the guest's NIC (the
+ *                article's direction: it wrote to a share on the guest); network_out the other way
  * Changes nothing on the guest's definition (changed: false), but writes (and removes) a temporary
- * file in the guest, so it does not run under --check (checkMode 'none').
+ * file in the guest, or opens a port on the host for a moment, so it does not run under --check
+ * (checkMode 'none').
  */
-import { isAbsolute, resolve } from 'node:path';
-import { homedir } from 'node:os';
 import { TaskError } from '../../engine/errors.js';
 import type { ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { AgentUnavailable, agentPing, guestExec, waitForAgent } from '../libvirt/agent.js';
 import { libvirtFacts, libvirtUri, type GuestFacts } from '../libvirt/facts.js';
 import { selectGuests, type GuestSelector } from '../libvirt/select-guests.js';
-import { formatRate, formatRatio } from './format.js';
+import { benchResult, benchSummary, recordMeasurement } from './bench-record.js';
+import { formatRate } from './format.js';
 import { detectGuestOs, type GuestOs } from './guest-os.js';
-import { appendHistory, defaultHistoryPath, HistoryFormatError, previousRecord, readHistory, type MeasurementRecord } from './history.js';
+import type { BenchTest } from './history.js';
 import { linuxBenchArgv, parseLinuxBench, type ParsedRun, type WriteRun } from './linux-bench.js';
-import { ratioPercent, roundMean, trimmedStats } from './stats.js';
+import { guestNetRun } from './net-run.js';
 import { parseWindowsBench, windowsBenchArgv } from './windows-bench.js';
 
 /** Numbers may arrive as numeric strings (-e key=value); the schema has checked their form. */
 type Int = number | string;
 
 export interface GuestIoBenchArgs extends GuestSelector {
+  test?: BenchTest;
   size_mb?: Int;
   runs?: Int;
   target_dir?: string;
@@ -32,9 +36,14 @@ export interface GuestIoBenchArgs extends GuestSelector {
   agent_timeout?: Int;
   record?: boolean;
   history_file?: string;
+  host_address?: string;
+  bind_address?: string;
+  port?: Int;
+  connect_timeout?: Int;
 }
 
 interface Settings {
+  test: BenchTest;
   sizeMb: number;
   runs: number;
   label: string | null;
@@ -45,12 +54,17 @@ interface Settings {
   agentTimeoutMs: number;
   record: boolean;
   historyFile: string | undefined;
+  hostAddress: string;
+  bindAddress: string;
+  port: number;
+  connectTimeoutSec: number;
 }
 
 const int = (v: Int | undefined, dflt: number): number => (v === undefined || v === '' ? dflt : Math.trunc(Number(v)));
 
 export function settings(a: GuestIoBenchArgs): Settings {
   return {
+    test: a.test ?? 'disk_write',
     sizeMb: int(a.size_mb, DEFAULTS.size_mb),
     runs: int(a.runs, DEFAULTS.runs),
     label: a.label ?? null,
@@ -60,13 +74,18 @@ export function settings(a: GuestIoBenchArgs): Settings {
     agentTimeoutMs: int(a.agent_timeout, DEFAULTS.agent_timeout) * 1000,
     record: a.record !== false,
     historyFile: a.history_file || undefined,
+    hostAddress: a.host_address ?? '',
+    bindAddress: a.bind_address || DEFAULTS.bind_address,
+    port: int(a.port, 0),
+    connectTimeoutSec: int(a.connect_timeout, DEFAULTS.connect_timeout),
   };
 }
 
 /** Per guest, in the result (and in register / --json). */
 export interface GuestBenchResult {
-  test: 'disk_write';
-  os: GuestOs;
+  test: BenchTest;
+  /** 'host': host_io_bench's bare-host figures, kept under the guest whose storage they measure. */
+  os: GuestOs | 'host';
   size_mb: number;
   target_dir: string | null;
   /** bytes/s of every run, in the order measured. */
@@ -83,11 +102,11 @@ export interface GuestBenchResult {
   history_file?: string;
 }
 
-const DEFAULTS = { size_mb: 100, runs: 5, target_dir_linux: '/var/tmp', timeout: 600, agent_timeout: 120 };
+const DEFAULTS = { size_mb: 100, runs: 5, target_dir_linux: '/var/tmp', timeout: 600, agent_timeout: 120, bind_address: '0.0.0.0', connect_timeout: 30 };
 
 export const guestIoBench: ModuleDef<GuestIoBenchArgs> = {
   name: 'guest_io_bench',
-  description: "measure disk write throughput inside running guests through the guest agent (the seed article's benchmark)",
+  description: "measure disk writes in running guests, or TCP through their NIC, through the guest agent (the seed article's benchmark)",
   // It writes a temporary file in each guest: not a read-only action, so --check skips it (Ansible's way).
   checkMode: 'none',
   async run(ctx, args) {
@@ -119,8 +138,8 @@ export const guestIoBench: ModuleDef<GuestIoBenchArgs> = {
       }
     }
     for (const [name, why] of Object.entries(unmeasured)) ctx.warn(`guest ${name} not measured: ${why}`);
-    const lines = Object.entries(guests).map(([name, r]) => summary(name, r));
-    const result: ModuleResult = { changed: false, label: set.label, test: 'disk_write', size_mb: set.sizeMb, guests, unmeasured };
+    const lines = Object.entries(guests).map(([name, r]) => benchSummary(name, r));
+    const result: ModuleResult = { changed: false, label: set.label, test: set.test, size_mb: set.sizeMb, guests, unmeasured };
     if (failures.length > 0) {
       return { ...result, failed: true, msg: [...failures, ...lines].join('\n') };
     }
@@ -133,9 +152,23 @@ export const guestIoBench: ModuleDef<GuestIoBenchArgs> = {
 
 async function measureGuest(ctx: TaskContext, uri: string, g: GuestFacts, a: Settings): Promise<GuestBenchResult> {
   const os = a.os === 'auto' ? await detectGuestOs(ctx, uri, g) : a.os;
-  const targetDir = a.targetDir ?? (os === 'windows' ? undefined : DEFAULTS.target_dir_linux);
+  const network = a.test !== 'disk_write';
+  const targetDir = network ? undefined : (a.targetDir ?? (os === 'windows' ? undefined : DEFAULTS.target_dir_linux));
   const done: WriteRun[] = [];
-  for (let i = 0; i < a.runs; i++) {
+  for (let i = 0; i < a.runs && network; i++) {
+    const run = await guestNetRun(ctx, uri, g, os, {
+      sizeMb: a.sizeMb,
+      direction: a.test === 'network_in' ? 'in' : 'out',
+      hostAddress: a.hostAddress,
+      bind: a.bindAddress,
+      port: a.port,
+      connectTimeoutSec: a.connectTimeoutSec,
+      timeoutMs: a.timeoutMs,
+    });
+    ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(run.bytes_per_sec)} (${run.seconds} s, ${a.test})`, 1);
+    done.push(run);
+  }
+  for (let i = 0; i < a.runs && !network; i++) {
     const argv = os === 'windows' ? windowsBenchArgv(targetDir, a.sizeMb) : linuxBenchArgv(targetDir as string, a.sizeMb);
     const r = await guestExec(ctx, uri, g, argv.path, argv.args, { timeoutMs: a.timeoutMs });
     const parsed: ParsedRun = os === 'windows' ? parseWindowsBench(r.stdout, r.stderr, r.exitcode) : parseLinuxBench(r.stdout + r.stderr, a.sizeMb);
@@ -149,68 +182,7 @@ async function measureGuest(ctx: TaskContext, uri: string, g: GuestFacts, a: Set
     ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(parsed.run.bytes_per_sec)} (${parsed.run.seconds} s, ${parsed.run.mode}, ${parsed.run.timing})`, 1);
     done.push(parsed.run);
   }
-  // Whole bytes/s from the start, so that the mean here and in io_bench_table's table agree.
-  const s = trimmedStats(done.map((r) => Math.round(r.bytes_per_sec)));
-  const last = done[done.length - 1] as WriteRun;
-  const result: GuestBenchResult = {
-    test: 'disk_write',
-    os,
-    size_mb: a.sizeMb,
-    target_dir: targetDir ?? null,
-    runs: s.runs,
-    kept: s.kept,
-    mean: roundMean(s.mean),
-    min: s.min,
-    max: s.max,
-    mode: last.mode,
-    timing: last.timing,
-    seconds: done.map((r) => r.seconds),
-  };
-  if (a.record) await record(ctx, g, a, result);
+  const result = benchResult(a.test, os, a.sizeMb, targetDir ?? null, done);
+  if (a.record) await recordMeasurement(ctx, g, a, result);
   return result;
-}
-
-async function record(ctx: TaskContext, g: GuestFacts, a: Settings, r: GuestBenchResult): Promise<void> {
-  const path = a.historyFile ? expandPath(a.historyFile) : defaultHistoryPath(ctx.host, g.name);
-  const rec: MeasurementRecord = {
-    time: new Date().toISOString(),
-    host: ctx.host,
-    guest: g.name,
-    uuid: g.uuid,
-    label: a.label,
-    test: 'disk_write',
-    size_mb: r.size_mb,
-    target_dir: r.target_dir,
-    os: r.os,
-    mode: r.mode,
-    runs: r.runs,
-    kept: r.kept,
-    mean: r.mean,
-    min: r.min,
-    max: r.max,
-  };
-  try {
-    const h = await readHistory(path);
-    const prev = previousRecord(h, rec);
-    if (prev && prev.mean > 0) r.previous = { time: prev.time, label: prev.label, mean: prev.mean, ratio_pct: ratioPercent(r.mean, prev.mean) };
-    await appendHistory(path, h, rec);
-    r.history_file = path;
-  } catch (e) {
-    // The measurement stands; only its record is lost (and a damaged file is left as it is).
-    const why = e instanceof HistoryFormatError ? e.message : `${path}: ${(e as Error).message}`;
-    ctx.warn(`guest ${g.name}: measurement not recorded: ${why}`);
-  }
-}
-
-function expandPath(p: string): string {
-  const home = p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
-  return isAbsolute(home) ? home : resolve(home);
-}
-
-function summary(name: string, r: GuestBenchResult): string {
-  const prev = r.previous ? `; ${formatRatio(r.previous.ratio_pct)} of ${r.previous.label ?? 'the previous run'} (${r.previous.time})` : '';
-  return (
-    `${name}: ${r.size_mb} MiB written ${r.runs.length}x (${r.mode}): mean of ${r.kept.length} ${formatRate(r.mean)} ` +
-    `(${r.mean} bytes/s; min ${formatRate(r.min)}, max ${formatRate(r.max)})${prev}`
-  );
 }

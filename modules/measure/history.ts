@@ -8,13 +8,17 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+/** What was measured: a disk write, or a TCP transfer into or out of the guest through its NIC. */
+export const BENCH_TESTS = ['disk_write', 'network_in', 'network_out'] as const;
+export type BenchTest = (typeof BENCH_TESTS)[number];
+
 export interface MeasurementRecord {
   time: string;
   host: string;
   guest: string;
   uuid: string;
   label: string | null;
-  test: 'disk_write';
+  test: BenchTest;
   size_mb: number;
   target_dir: string | null;
   os: string;

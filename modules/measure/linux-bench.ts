@@ -44,8 +44,12 @@ export interface WriteRun {
   bytes_per_sec: number;
   /** How the page cache was kept out: oflag=direct, conv=fdatasync, conv=fsync, or writethrough (Windows). */
   mode: string;
-  /** Whose clock: dd's own figure, or the guest's /proc/uptime (10 ms) around dd, or .NET's Stopwatch. */
-  timing: 'dd' | 'uptime' | 'stopwatch';
+  /**
+   * Whose clock: dd's own figure, or the guest's /proc/uptime (10 ms) around dd, or .NET's
+   * Stopwatch; a network run's receiving end: the guest's (date +%s.%N, /proc/uptime, Stopwatch)
+   * for data into it, the host's (Time::HiRes, or /proc/uptime when it is missing) for data out.
+   */
+  timing: 'dd' | 'uptime' | 'stopwatch' | 'date' | 'host' | 'host-uptime';
 }
 
 export type ParsedRun = { ok: true; run: WriteRun; refused: DdMode[] } | { ok: false; error: string };

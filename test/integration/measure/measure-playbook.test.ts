@@ -1,19 +1,29 @@
 /**
  * playbooks/measure-virtio.yml end to end through the CLI on the lab's stand-in guest, CI-sized
- * (8 MiB, 5 runs): baseline (IDE, e1000), NIC virtio, NIC+disk virtio, each conversion applied by
- * the modules with restart: if_needed, and the article's Table 1 with ratios. The stand-in gets
- * its "driver" installed first (from the driver ISO, through the agent), like a Windows guest after
- * the bootstrap's install step, so moving its disk to virtio is safe.
+ * (4 MiB, 5 runs): baseline (IDE, e1000), NIC virtio, NIC+disk virtio, each conversion applied by
+ * the modules with restart: if_needed, and the bare host; on the disk path and on the network path
+ * (TCP into and out of the guest through its NIC, user-mode networking: the guest reaches the host
+ * at its gateway 10.0.2.2); the article's Table 1 with ratios and an SVG chart per table; nothing
+ * left listening on the host or in the guest. The stand-in gets its "driver" installed first (from
+ * the driver ISO, through the agent), like a Windows guest after the bootstrap's install step, so
+ * moving its disk to virtio is safe.
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
+import { ensureLab, guestXml, labHost, run, virshAs, withHostLock } from '../../lab/lab.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, CLI, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 import { join } from 'node:path';
 
 const HOST = 'lab2';
+
+/** TCP sockets of the lab user's processes in LISTEN (ss -e shows their owner's uid). */
+async function hostListeners(): Promise<string[]> {
+  const r = await run(['ss', '-Htlne']);
+  return r.stdout.split('\n').filter((l) => new RegExp(`\\buid:${labHost(HOST).uid}\\b`).test(l));
+}
 
 async function agent(guest: string, cmd: object): Promise<{ code: number; stdout: string; stderr: string }> {
   return virshAs(HOST, ['qemu-agent-command', '--timeout', '10', guest, JSON.stringify(cmd)]);
@@ -54,7 +64,7 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
 
     const started = Date.now();
     const r = await virtplay(
-      [CLI, join(REPO, 'playbooks', 'measure-virtio.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, '-e', 'drivers_ready=true', '-e', 'size_mb=8', '-e', 'runs=5', '-e', 'target_dir=/boot', '-e', `history_file=${join(s.dir, 'history.json')}`, '--json'],
+      [CLI, join(REPO, 'playbooks', 'measure-virtio.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, '-e', 'drivers_ready=true', '-e', 'size_mb=4', '-e', 'runs=5', '-e', 'target_dir=/boot', '-e', `history_file=${join(s.dir, 'history.json')}`, '--json'],
       20 * 60_000,
     );
     t.equal(r.code, 0, r.stderr.slice(-3000));
@@ -64,16 +74,41 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
     t.ok(table, 'the table task ran');
     const text = String(table?.msg ?? '');
     t.comment(`measure-virtio.yml took ${((Date.now() - started) / 1000).toFixed(0)} s on the lab\n${text}`);
-    for (const col of ['no virtio', 'NIC virtio', 'NIC+disk virtio']) t.match(text, col, `column ${col}`);
+    for (const col of ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host']) t.match(text, col, `column ${col}`);
     t.match(text, /ratio\s+100%/, 'the baseline is 100%');
-    t.match(text, /ratio\s+100%\s+\d+\.\d%\s+\d+\.\d%/, 'a ratio per column, the article\'s way (one decimal)');
-    const tables = table?.tables as { columns?: { label: string; mean?: number; kept?: number[] }[] }[] | undefined;
-    const cols = tables?.[0]?.columns ?? [];
-    t.equal(cols.length, 3, 'three configurations, as the article (without the bare host)');
-    for (const c of cols) {
-      t.equal(c.kept?.length, 3, `${c.label}: 3 kept runs of 5`);
-      t.ok((c.mean ?? 0) > 0, `${c.label}: a mean in bytes/s`);
+    t.match(text, /ratio\s+100%\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%/, "a ratio per column, the article's way (one decimal)");
+    type Col = { label: string; mean?: number; kept?: number[]; measured: boolean };
+    const tables = (table?.tables ?? []) as { test: string; title: string; chart?: string; columns: Col[] }[];
+    t.same(
+      tables.map((x) => x.test),
+      ['disk_write', 'network_in', 'network_out'],
+      'a table for the disk path and one per network direction',
+    );
+    for (const tb of tables) {
+      t.same(tb.columns.map((c) => c.label), ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host'], `${tb.title}: the article's four columns`);
+      for (const c of tb.columns) {
+        t.equal(c.kept?.length, 3, `${tb.title}, ${c.label}: 3 kept runs of 5`);
+        t.ok((c.mean ?? 0) > 0, `${tb.title}, ${c.label}: a mean in bytes/s`);
+      }
+      t.ok(tb.chart && existsSync(tb.chart), `${tb.title}: chart ${tb.chart}`);
+      t.equal(tb.chart ? join(tb.chart, '..') : '', s.dir, 'beside the history');
+      const svg = tb.chart ? readFileSync(tb.chart, 'utf8') : '';
+      t.equal((svg.match(/<rect x=/g) ?? []).length, 4, 'a bar per configuration');
+      t.match(text, `chart: ${tb.chart}`, 'its path in the output');
     }
+    // The network runs went through the guest's NIC, e1000 first and virtio_net after the switch.
+    const runsOf = (name: string) => tasks.find((x) => x.task.name === name)?.hosts[HOST];
+    type Net = { results?: { guests?: Record<string, { mode: string; timing: string }> }[] } | undefined;
+    const netIn = runsOf('no virtio: network into the guest') as Net;
+    t.match(netIn?.results?.[0]?.guests?.[s.name], { mode: 'tcp', timing: 'uptime' }, "into the guest: timed by the guest (BusyBox's date has no %N)");
+    const netOut = runsOf('no virtio: network out of the guest') as Net;
+    t.match(netOut?.results?.[0]?.guests?.[s.name], { mode: 'tcp', timing: 'host' }, 'out of the guest: timed by the host');
+    const bootLines = serialLines(s).filter((l) => l.includes('boot-disk='));
+    t.match(bootLines[0], /nic-driver=e1000/, 'measured first through e1000');
+    // Nothing left listening: on the host (the lab user's sockets) and in the guest (/proc/net/tcp).
+    t.same(await hostListeners(), [], 'no socket of the lab user listens on the host');
+    const guestTcp = await guestSh(s.name, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
+    t.same(guestTcp.out.trim().split(/\s+/), ['0', '0'], 'no listener and no client left in the guest');
     const dom = Domain.parse(await guestXml(HOST, s.name));
     t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.target, 'vda', 'converted: the boot disk is vda');
     t.match(serialLines(s).filter((l) => l.includes('boot-disk=')).pop(), /boot-disk=vda marker=measured nic-driver=virtio_net/, 'and the guest booted from it');

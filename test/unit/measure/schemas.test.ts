@@ -1,8 +1,9 @@
-/** The two modules' schemas: valid JSON Schema, and they accept what the playbook passes. */
+/** The measuring modules' schemas: valid JSON Schema, and they accept what the playbook passes. */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { ajvInstance } from '../../../engine/playbook/ajv.js';
 import { guestIoBench, settings } from '../../../modules/measure/guest-io-bench.js';
+import { hostIoBench } from '../../../modules/measure/host-io-bench.js';
 import { ioBenchTable } from '../../../modules/measure/io-bench-table.js';
 
 const schema = (name: string): object => JSON.parse(readFileSync(new URL(`../../../schemas/modules/${name}.schema.json`, import.meta.url), 'utf8')) as object;
@@ -21,10 +22,24 @@ t.test('guest_io_bench', async (t) => {
   });
   t.match(settings({}), { sizeMb: 100, runs: 5 });
   t.notOk(v({ runs: 2.5 }));
-  t.notOk(v({ network: true }), 'no network test (see the module doc)');
+  t.notOk(v({ network: true }), 'an unknown argument');
+  t.ok(v({ test: 'network_in', host_address: '192.168.122.1', bind_address: '192.168.122.1', port: '5201', connect_timeout: '10' }));
+  t.notOk(v({ test: 'network' }), 'the tests are named');
+  t.notOk(v({ port: 65536 }));
+  t.match(settings({ test: 'network_out', port: '5201' }), { test: 'network_out', port: 5201, hostAddress: '', bindAddress: '0.0.0.0', connectTimeoutSec: 30 });
+  t.match(settings({}), { test: 'disk_write', port: 0 });
   t.notOk(v({ os: 'bsd' }));
   t.equal(guestIoBench.checkMode, 'none', 'writes a file in the guest: skipped under --check');
   t.notOk(guestIoBench.readOnly);
+});
+
+t.test('host_io_bench', async (t) => {
+  const v = ajv.compile(schema(hostIoBench.name));
+  t.ok(v({ guests: '*', test: 'disk_write', label: 'bare host', size_mb: '100', runs: 5, host_dir: '/var/lib/libvirt/images', history_file: '' }));
+  t.ok(v({ test: 'network_in', port: 0 }));
+  t.notOk(v({ target_dir: '/tmp' }), 'a folder on the host is host_dir');
+  t.notOk(v({ host_address: 'x' }), 'the loopback needs no address');
+  t.equal(hostIoBench.checkMode, 'none', 'writes a file on the host: skipped under --check');
 });
 
 t.test('io_bench_table', async (t) => {
@@ -36,4 +51,6 @@ t.test('io_bench_table', async (t) => {
   t.notOk(v({ results: [{}], baseline: -1 }));
   t.equal(ioBenchTable.checkMode, 'plan');
   t.equal(ioBenchTable.readOnly, true);
+  t.ok(v({ results: [{}], charts: false, chart_dir: '/tmp/charts' }));
+  t.notOk(v({ results: [{}], chart_dir: '' }));
 });
