@@ -1,7 +1,9 @@
 /**
  * One table as an SVG bar chart: a bar per configuration, side by side, its height the mean
  * (MB/s, decimal as the article's bytes/s figures divided by 10^6), the ratio to the baseline on
- * the bar and the mean under it. Hand-written SVG: a dozen elements per chart do not need a
+ * the bar and the mean under it. Where the means span more than 20x (the bare host against a
+ * guest under emulation), the axis is logarithmic, one gridline per power of ten, and says so;
+ * otherwise linear from 0. Hand-written SVG: a dozen elements per chart do not need a
  * charting library (vega-lite would bring vega, d3 and a renderer, megabytes, for the same
  * rectangles). Pure: text in, text out; every string from the table is escaped.
  */
@@ -27,15 +29,38 @@ export function niceStep(max: number, ticks = 5): number {
 }
 
 const mbps = (bytesPerSec: number): number => bytesPerSec / 1e6;
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(1));
+
+/** How a value maps to the plot's height (0..1), and the gridlines to draw. */
+interface Scale {
+  log: boolean;
+  at(v: number): number;
+  ticks: number[];
+}
+
+export function chartScale(values: readonly number[]): Scale {
+  const pos = values.filter((v) => v > 0);
+  const max = Math.max(0, ...pos);
+  const min = Math.min(...pos);
+  if (pos.length > 1 && max / min > 20) {
+    const lo = Math.floor(Math.log10(min));
+    const hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
+    const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+    return { log: true, at: (v) => (v > 0 ? (Math.log10(v) - lo) / (hi - lo) : 0), ticks };
+  }
+  const step = niceStep(max);
+  const top = step * Math.max(1, Math.ceil(max / step));
+  const ticks: number[] = [];
+  for (let v = 0; v <= top + step / 2; v += step) ticks.push(v);
+  return { log: false, at: (v) => v / top, ticks };
+}
 
 export function barChartSvg(t: BenchTable): string {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const means = t.columns.map((c) => (c.mean === null ? null : mbps(c.mean)));
-  const step = niceStep(Math.max(0, ...means.map((m) => m ?? 0)));
-  const top = step * Math.max(1, Math.ceil(Math.max(0, ...means.map((m) => m ?? 0)) / step));
-  const y = (v: number): number => PAD.top + plotH - (v / top) * plotH;
+  const scale = chartScale(means.filter((m): m is number => m !== null));
+  const y = (v: number): number => PAD.top + plotH - scale.at(v) * plotH;
   const slot = plotW / Math.max(1, t.columns.length);
   const barW = Math.min(96, slot * 0.6);
   const out: string[] = [
@@ -43,9 +68,9 @@ export function barChartSvg(t: BenchTable): string {
     `<title>${escapeXml(t.title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(t.title)}</text>`,
-    `<text x="${W / 2}" y="40" text-anchor="middle" fill="#555555">mean of the kept runs, MB/s (10^6 bytes/s); ratio to ${escapeXml(t.baseline)}</text>`,
+    `<text x="${W / 2}" y="40" text-anchor="middle" fill="#555555">mean of the kept runs, MB/s (10^6 bytes/s)${scale.log ? ', log scale' : ''}; ratio to ${escapeXml(t.baseline)}</text>`,
   ];
-  for (let v = 0; v <= top + step / 2; v += step) {
+  for (const v of scale.ticks) {
     const yy = y(v).toFixed(1);
     out.push(`<line x1="${PAD.left}" y1="${yy}" x2="${W - PAD.right}" y2="${yy}" stroke="#e0e0e0"/>`);
     out.push(`<text x="${PAD.left - 8}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555555">${fmt(v)}</text>`);

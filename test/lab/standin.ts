@@ -53,6 +53,8 @@ export interface StandinOptions {
   extraDisks?: string[];
   /** More kernel parameters (make-disk.sh --cmdline), e.g. virtplay.rootwait=5. */
   cmdline?: string;
+  /** A bigger boot disk and partition, MiB (make-disk.sh --size; default the built 64). */
+  sizeMb?: number;
 }
 
 const ISO_FILES = { signed: 'virtio-win-standin.iso', unsigned: 'virtio-win-standin-unsigned.iso', nofolder: 'virtio-win-standin-nofolder.iso' } as const;
@@ -70,6 +72,7 @@ export async function defineStandin(host: string, name: string, opts: StandinOpt
     ...(personality !== 'linux' ? ['--personality', personality] : []),
     ...(opts.guestTools === false ? ['--no-guest-tools'] : []),
     ...(opts.cmdline ? ['--cmdline', opts.cmdline] : []),
+    ...(opts.sizeMb ? ['--size', String(opts.sizeMb)] : []),
     s.disk,
   ]);
   if (mk.code !== 0) throw new Error(`make-disk.sh: ${mk.stderr}`);

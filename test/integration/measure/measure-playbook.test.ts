@@ -12,6 +12,7 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureLab, guestXml, labHost, run, virshAs, withHostLock } from '../../lab/lab.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, CLI, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
@@ -109,6 +110,24 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
     t.same(await hostListeners(), [], 'no socket of the lab user listens on the host');
     const guestTcp = await guestSh(s.name, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
     t.same(guestTcp.out.trim().split(/\s+/), ['0', '0'], 'no listener and no client left in the guest');
+    // The network test's failures, on the converted guest: clear errors naming host and guest,
+    // Ansible's exit code 2, and still nothing left listening.
+    const netBench = (extra: string[]) =>
+      virtplay([CLI, join(REPO, 'test', 'fixtures', 'playbooks', 'net-bench.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, ...extra], 5 * 60_000);
+    const ok = await netBench(['-e', 'test=network_out']);
+    t.equal(ok.code, 0, `the fixture itself measures: ${ok.stdout.slice(-500)}`);
+    const dropped = await netBench(['-e', 'host_address=10.0.2.99', '-e', 'connect_timeout=5']);
+    t.equal(dropped.code, 2, 'no connection (an address nothing answers for, as behind a dropping firewall): exit 2');
+    t.match(dropped.stdout, new RegExp(`${HOST}.*${s.name}[\\s\\S]*did not connect to the host at 10\\.0\\.2\\.99:\\d+ within 5 s: a firewall on the host`), dropped.stdout.slice(-1500));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const busy = await netBench(['-e', `port=${port}`]);
+    taken.close();
+    t.equal(busy.code, 2, 'a port that is taken: exit 2');
+    t.match(busy.stdout, new RegExp(`cannot listen on 0\\.0\\.0\\.0:${port}: Address already in use \\(choose another port, or port 0 for any free one\\)`), busy.stdout.slice(-1500));
+    t.same(await hostListeners(), [], 'after the failures too, nothing of the lab user listens on the host');
+
     const dom = Domain.parse(await guestXml(HOST, s.name));
     t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.target, 'vda', 'converted: the boot disk is vda');
     t.match(serialLines(s).filter((l) => l.includes('boot-disk=')).pop(), /boot-disk=vda marker=measured nic-driver=virtio_net/, 'and the guest booted from it');

@@ -13,13 +13,15 @@
 #   --no-guest-tools   Windows personality: the QEMU guest agent is not installed, nothing answers on
 #                      the agent channel (guest-tools.txt says "qemu-ga: not-installed")
 #   --image SRC        source image (default <repo>/.lab/guest/standin.img)
+#   --size MIB         a bigger disk (and boot partition: the guest's C:, room for a disk benchmark),
+#                      64..2047; the partition is made anew and the source's files copied onto it
 #   --force            overwrite DEST if it exists
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
 src=${VIRTPLAY_GUEST_OUT:-$REPO/.lab/guest}/standin.img
-marker= extra= force=0 personality=linux guest_tools=1
+marker= extra= force=0 personality=linux guest_tools=1 size_mb=
 while [ $# -gt 0 ]; do
   case "$1" in
     --marker) marker=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --personality) personality=$2; shift 2 ;;
     --no-guest-tools) guest_tools=0; shift ;;
     --image) src=$2; shift 2 ;;
+    --size) size_mb=$2; shift 2 ;;
     --force) force=1; shift ;;
     -*) echo "make-disk.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -41,12 +44,26 @@ if [ -e "$dest" ] && [ "$force" = 0 ]; then
   echo "make-disk.sh: $dest exists (use --force)" >&2; exit 1
 fi
 case "$personality" in linux|win2k8r2|win2k16) ;; *) echo "make-disk.sh: --personality linux|win2k8r2|win2k16" >&2; exit 2 ;; esac
+case "$size_mb" in ''|6[4-9]|[7-9][0-9]|[1-9][0-9][0-9]|1[0-9][0-9][0-9]|20[0-4][0-7]) ;; *) echo "make-disk.sh: --size 64..2047 (MiB)" >&2; exit 2 ;; esac
 case "$marker$extra" in *$'\n'*) echo "make-disk.sh: newline in --marker/--cmdline" >&2; exit 2 ;; esac
 
 tmp="$dest.tmp.$$"
-trap 'rm -f "$tmp" "$tmp.cfg" "$tmp.marker" "$tmp.txt"' EXIT
-cp --sparse=always "$src" "$tmp"
+trap 'rm -rf "$tmp" "$tmp.cfg" "$tmp.marker" "$tmp.txt" "$tmp.files"' EXIT
 export MTOOLS_SKIP_CHECK=1
+if [ -n "$size_mb" ]; then
+  # The same layout as build.sh's, bigger: MBR + syslinux, one FAT16 partition from 1 MiB.
+  truncate -s "${size_mb}M" "$tmp"
+  printf 'label: dos\nstart=2048, type=6, bootable\n' | sfdisk --quiet "$tmp"
+  dd if=/usr/lib/syslinux/mbr/mbr.bin of="$tmp" bs=440 count=1 conv=notrunc status=none
+  mkfs.fat -F 16 -n STANDIN --offset 2048 "$tmp" $(( (size_mb * 2048 - 2048) / 2 )) >/dev/null
+  syslinux --install --offset 1048576 "$tmp"
+  mkdir "$tmp.files"
+  mcopy -s -n -i "$src@@1M" '::*' "$tmp.files/"
+  rm -f "$tmp.files/ldlinux.sys" "$tmp.files/ldlinux.c32"
+  mcopy -s -o -i "$tmp@@1M" "$tmp.files/"* ::
+else
+  cp --sparse=always "$src" "$tmp"
+fi
 if [ -n "$marker" ]; then
   printf '%s\n' "$marker" >"$tmp.marker"
   mcopy -o -i "$tmp@@1M" "$tmp.marker" ::marker.txt

@@ -146,3 +146,19 @@ t.test('chart text is escaped, unmeasured columns are marked', async (t) => {
   t.match(svg, '>not measured<');
   t.same([niceStep(23.9), niceStep(0.07), niceStep(480), niceStep(0)], [5, 0.02, 100, 1]);
 });
+
+t.test('chart scale: linear from 0, logarithmic past a 20x spread', async (t) => {
+  const { chartScale, barChartSvg } = await import('../../../modules/measure/chart.js');
+  const { buildTable } = await import('../../../modules/measure/table.js');
+  const lin = chartScale([10.8, 19.1, 23.9, 50.3]);
+  t.equal(lin.log, false);
+  t.same(lin.ticks, [0, 20, 40, 60]);
+  t.equal(lin.at(30), 0.5);
+  const log = chartScale([4.3, 4.1, 3.5, 2713]);
+  t.equal(log.log, true);
+  t.same(log.ticks, [1, 10, 100, 1000, 10000]);
+  t.equal(log.at(100), 0.5);
+  const svg = barChartSvg(buildTable('wide', [{ label: 'guest', runs: [4e6, 4.3e6, 4.4e6] }, { label: 'bare host', runs: [2.7e9, 2.7e9, 2.8e9] }]));
+  t.match(svg, 'MB/s (10^6 bytes/s), log scale;');
+  t.equal(XMLValidator.validate(svg), true);
+});
