@@ -31,8 +31,12 @@ t.test('measure-virtio.yml on a Windows Server 2016 stand-in: PowerShell through
         '-e', 'size_mb=4', '-e', 'runs=3', '-e', `history_file=${join(s.dir, 'history.json')}`, '--json'],
       20 * 60_000,
     );
-    t.equal(r.code, 0, r.stderr.slice(-3000));
     const tasks = json(r).plays[0]!.tasks;
+    const failed = tasks.flatMap((x) => {
+      const h = x.hosts[HOST];
+      return h?.failed ? [`${x.task.name}: ${JSON.stringify((h.results as { msg?: string }[] | undefined)?.map((i) => i.msg) ?? h.msg)}`] : [];
+    });
+    t.equal(r.code, 0, `${failed.join('\n')}\n${r.stderr.slice(-3000)}`);
     const table = tasks.find((x) => x.task.name === 'Table 1')?.hosts[HOST];
     t.comment(String(table?.msg ?? ''));
     type Col = { label: string; mean: number | null; kept: number[] };

@@ -12,6 +12,7 @@ while [ $# -gt 0 ]; do
   case "$(lower "$1")" in
     -command|-c) shift; script="$*"; break ;;
     -encodedcommand|-enc|-e) encoded=$2; shift 2 ;;
+    -executionpolicy|-ep|-inputformat|-outputformat|-windowstyle|-version) shift 2 ;;
     -*) shift ;;
     *) script="$*"; break ;;
   esac
