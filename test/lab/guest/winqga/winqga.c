@@ -5,7 +5,8 @@
  * commands virtplay's Windows bootstrap uses: guest-sync(-delimited), guest-ping, guest-info,
  * guest-get-osinfo (Windows Server 2008 R2 or 2016), guest-get-devices (PCI devices Windows has a
  * driver for), guest-network-get-interfaces (Windows adapter names), guest-exec/guest-exec-status
- * (Windows programs mapped to scripts in /etc/virtplay/win/), guest-shutdown.
+ * (Windows programs mapped to scripts in /etc/virtplay/win/; asynchronous as qemu-ga: the pid at
+ * once, `exited: false` while the program runs), guest-shutdown.
  *
  * Usage: winqga -p /dev/vportNpM [-P win2k8r2|win2k16]
  * Framing: a stream of JSON objects in (libvirt sends one per line), one JSON object + "\n" out.
@@ -482,10 +483,15 @@ static void cmd_interfaces(void) {
 }
 
 /* ---- guest-exec / guest-exec-status --------------------------------------------------------- */
+/* A program started by guest-exec: running (its pipes polled by the main loop) or exited. */
 typedef struct {
   int used;
   int pid;
+  int running;
   int exitcode;
+  int fd[2]; /* stdout, stderr; -1 once closed */
+  struct timespec start;
+  Buf raw[2];
   Buf out, err;
 } Proc;
 static Proc procs[64];
@@ -560,50 +566,77 @@ static void cmd_exec(const J *args) {
     reply_error("GenericError", "Guest agent command failed, error was 'Failed to execute child process (fork failed)'");
     return;
   }
-  /* Synchronous: the program runs to its end before guest-exec replies (the scripts are short). */
-  Buf out = {0}, err = {0};
-  struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-  int open_fds = 2;
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  while (open_fds > 0) {
-    int r = poll(fds, 2, 1000);
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if ((t1.tv_sec - t0.tv_sec) * 1000 > EXEC_TIMEOUT_MS) { kill(pid, SIGKILL); break; }
-    if (r <= 0) continue;
-    for (int i = 0; i < 2; i++) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char tmp[4096];
-      ssize_t k = read(fds[i].fd, tmp, sizeof tmp);
-      if (k > 0) bput(i == 0 ? &out : &err, tmp, (size_t)k);
-      else { close(fds[i].fd); fds[i].fd = -1; open_fds--; }
-    }
-  }
-  for (int i = 0; i < 2; i++)
-    if (fds[i].fd >= 0) close(fds[i].fd);
+  /* Asynchronous, as qemu-ga: the pid now, the output and exit status through guest-exec-status
+   * once the program ended (the main loop reads its pipes meanwhile). */
+  memset(p, 0, sizeof *p);
+  p->used = 1;
+  p->running = 1;
+  p->pid = pid;
+  p->fd[0] = po[0];
+  p->fd[1] = pe[0];
+  clock_gettime(CLOCK_MONOTONIC, &p->start);
+  char r[64];
+  snprintf(r, sizeof r, "{\"pid\": %d}", (int)pid);
+  reply_return(r);
+}
+
+/* The program's end, once its pipes closed and it exited (WNOHANG: a program that closed its
+ * output early, or ran without capture, is asked again at the next turn): exit status (a Windows
+ * code from $WINQGA_EXITCODE), CRLF output. */
+static void proc_finish(Proc *p) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  pid_t w;
+  while ((w = waitpid(p->pid, &status, WNOHANG)) < 0 && errno == EINTR) {}
+  if (w == 0) return;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
   char ecfile[64];
-  snprintf(ecfile, sizeof ecfile, "/run/winqga/exit.%d", (int)pid);
+  snprintf(ecfile, sizeof ecfile, "/run/winqga/exit.%d", p->pid);
   char *ec = read_file(ecfile);
   if (ec) {
     if (*ec) code = atoi(ec);
     free(ec);
     unlink(ecfile);
   }
-  memset(p, 0, sizeof *p);
-  p->used = 1;
-  p->pid = pid;
   p->exitcode = code;
-  crlf(&p->out, &out);
-  crlf(&p->err, &err);
-  bfree(&out);
-  bfree(&err);
-  char r[64];
-  snprintf(r, sizeof r, "{\"pid\": %d}", (int)pid);
-  reply_return(r);
+  crlf(&p->out, &p->raw[0]);
+  crlf(&p->err, &p->raw[1]);
+  bfree(&p->raw[0]);
+  bfree(&p->raw[1]);
+  p->running = 0;
+}
+
+/* Adds the running programs' pipes to fds (from index n); returns the new count. */
+static int proc_fds(struct pollfd *fds, int n) {
+  for (int i = 0; i < 64; i++)
+    for (int k = 0; k < 2; k++)
+      if (procs[i].used && procs[i].running && procs[i].fd[k] >= 0) fds[n++] = (struct pollfd){procs[i].fd[k], POLLIN, 0};
+  return n;
+}
+
+/* Reads what the programs wrote, ends the ones whose pipes closed or whose time is up. */
+static void proc_pump(const struct pollfd *fds, int n) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  for (int i = 0; i < 64; i++) {
+    Proc *p = &procs[i];
+    if (!p->used || !p->running) continue;
+    for (int k = 0; k < 2; k++) {
+      if (p->fd[k] < 0) continue;
+      for (int j = 0; j < n; j++) {
+        if (fds[j].fd != p->fd[k] || !(fds[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        char tmp[4096];
+        ssize_t got = read(p->fd[k], tmp, sizeof tmp);
+        if (got > 0) bput(&p->raw[k], tmp, (size_t)got);
+        else if (got == 0 || errno != EINTR) { close(p->fd[k]); p->fd[k] = -1; }
+      }
+    }
+    if ((now.tv_sec - p->start.tv_sec) * 1000 > EXEC_TIMEOUT_MS) {
+      kill(p->pid, SIGKILL);
+      for (int k = 0; k < 2; k++)
+        if (p->fd[k] >= 0) { close(p->fd[k]); p->fd[k] = -1; }
+    }
+    if (p->fd[0] < 0 && p->fd[1] < 0) proc_finish(p);
+  }
 }
 
 static void cmd_exec_status(const J *args) {
@@ -613,6 +646,7 @@ static void cmd_exec_status(const J *args) {
   for (int i = 0; i < 64; i++)
     if (procs[i].used && procs[i].pid == jp->num) p = &procs[i];
   if (!p) { reply_error("GenericError", "Invalid parameter 'pid'"); return; }
+  if (p->running) { reply_return("{\"exited\": false}"); return; }
   Buf b = {0};
   bprintf(&b, "{\"exitcode\": %d", p->exitcode);
   if (p->out.n) { bputs(&b, ", \"out-data\": "); b64(&b, (unsigned char *)p->out.p, p->out.n); }
@@ -743,10 +777,21 @@ int main(int argc, char **argv) {
   }
   if (!port_path) { fprintf(stderr, "usage: winqga -p PORT [-P win2k8r2|win2k16]\n"); return 2; }
   signal(SIGPIPE, SIG_IGN);
+  struct pollfd fds[1 + 128];
   for (;;) {
     port_fd = open(port_path, O_RDWR | O_NOCTTY);
-    if (port_fd < 0) { usleep(200000); continue; }
+    if (port_fd < 0) {
+      int n = proc_fds(fds, 0);
+      poll(fds, n, 200);
+      proc_pump(fds, n);
+      continue;
+    }
     for (;;) {
+      fds[0] = (struct pollfd){port_fd, POLLIN, 0};
+      int n = proc_fds(fds, 1);
+      if (poll(fds, n, 500) < 0 && errno != EINTR) break;
+      proc_pump(fds + 1, n - 1);
+      if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char tmp[4096];
       ssize_t k = read(port_fd, tmp, sizeof tmp);
       if (k < 0 && errno == EINTR) continue;
