@@ -42,6 +42,9 @@ export interface Task {
   /** Module arguments, not yet templated. */
   args: Vars;
   when: string[];
+  /** changed_when / failed_when: decide the result's changed / failed after the module ran. */
+  changedWhen?: string[];
+  failedWhen?: string[];
   loop?: unknown;
   loopVar: string;
   register?: string;
@@ -63,7 +66,10 @@ export interface Play {
   name: string;
   hosts: string;
   vars: Vars;
+  /** pre_tasks, tasks and post_tasks in that order (what --list-tasks and the run go through). */
   tasks: Task[];
+  /** Where each section ends in tasks (exclusive): notified handlers run there, as in Ansible. */
+  sectionEnds: number[];
   handlers: Task[];
   tags: string[];
   pos: SourcePos;

@@ -10,7 +10,7 @@ import { conditionSyntaxError, isTemplate, templateSyntaxError } from '../templa
 import { rememberPos } from '../template/value-positions.js';
 import type { Task, Vars } from '../types.js';
 import { KvError, parseKvArgs } from './kv-args.js';
-import { TASK_KEYWORDS, UNSUPPORTED_STRUCTURE, UNSUPPORTED_TASK_KEYWORDS, isTaskKeyword } from './keywords.js';
+import { TASK_KEYWORDS, UNSUPPORTED_STRUCTURE, UNSUPPORTED_TASK_KEYWORDS, isTaskKeyword, moduleNameOf } from './keywords.js';
 import type { Source } from './source.js';
 import { byCloseness, suggest } from './suggest.js';
 import { checkArgs } from './validate-args.js';
@@ -62,6 +62,7 @@ export function checkTemplates(value: unknown, src: Source, path: Path, posOverr
   }
 }
 
+/** The task's module key as written (a short name, or an FQCN such as ansible.builtin.debug). */
 function findModule(raw: Record<string, unknown>, src: Source, path: Path, ctx: TaskContext, label: string): string {
   const keys = Object.keys(raw);
   for (const k of keys) {
@@ -75,7 +76,8 @@ function findModule(raw: Record<string, unknown>, src: Source, path: Path, ctx: 
     if (k === 'listen' && !ctx.handler) throw new InputError(`'listen' is only valid in handlers, not in ${label}`, src.pos([...path, k], true));
   }
   const candidates = keys.filter((k) => !isTaskKeyword(k));
-  const known = candidates.filter((k) => ctx.moduleNames.includes(k));
+  const isModule = (k: string): boolean => ctx.moduleNames.includes(moduleNameOf(k));
+  const known = candidates.filter(isModule);
   if (candidates.length === 0) {
     throw new InputError(`${label} has no module; expected exactly one of: ${ctx.moduleNames.join(', ')}`, src.pos(path));
   }
@@ -85,7 +87,7 @@ function findModule(raw: Record<string, unknown>, src: Source, path: Path, ctx: 
       src.pos([...path, known[1]!], true),
     );
   }
-  const unknown = candidates.filter((k) => !ctx.moduleNames.includes(k));
+  const unknown = candidates.filter((k) => !isModule(k));
   if (unknown.length > 0 && known.length === 1) {
     const bad = unknown[0]!;
     const hint = suggest(bad, [...TASK_KEYWORDS, ...ctx.moduleNames]);
@@ -102,7 +104,7 @@ function findModule(raw: Record<string, unknown>, src: Source, path: Path, ctx: 
     );
   }
   const mod = candidates[0]!;
-  if (!ctx.moduleNames.includes(mod)) {
+  if (!isModule(mod)) {
     const ordered = byCloseness(mod, ctx.moduleNames);
     const hint = suggest(mod, ctx.moduleNames);
     throw new InputError(
@@ -151,33 +153,40 @@ function readArgs(raw: Record<string, unknown>, mod: string, src: Source, path: 
 export function buildTask(raw: Record<string, unknown>, src: Source, path: Path, ctx: TaskContext): Task {
   const kind = ctx.handler ? 'handler' : 'task';
   const label = typeof raw.name === 'string' ? `${kind} '${raw.name}'` : `${kind} #${Number(path[path.length - 1]) + 1}`;
-  const module = findModule(raw, src, path, ctx, label);
-  const { args, posOf, flatPos } = readArgs(raw, module, src, path);
+  const key = findModule(raw, src, path, ctx, label);
+  const module = moduleNameOf(key);
+  const { args, posOf, flatPos } = readArgs(raw, key, src, path);
 
   // module arguments: everything templating cannot change must already be right
   const problems = checkArgs(module, args, true).map((p) => ({ ...p, pos: posOf(p.path, p.atKey) }));
   problems.sort((a, b) => earliest(a.pos, b.pos));
   if (problems[0]) throw new InputError(`${problems[0].message} (in ${label})`, problems[0].pos);
 
-  const inline = raw[module];
+  const inline = raw[key];
   for (const [k, v] of Object.entries(args)) {
     const fromArgsKeyword = inline === null || typeof inline !== 'object' || !Object.hasOwn(inline, k);
-    const yamlPath = fromArgsKeyword && !flatPos ? [...path, 'args', k] : [...path, module, k];
+    const yamlPath = fromArgsKeyword && !flatPos ? [...path, 'args', k] : [...path, key, k];
     rememberPos(args, k, flatPos ?? posOf([k], false));
     checkTemplates(v, src, yamlPath, flatPos);
   }
 
-  const when: string[] = [];
-  const rawWhen = raw.when;
-  const whenItems = rawWhen === undefined ? [] : Array.isArray(rawWhen) ? rawWhen : [rawWhen];
-  whenItems.forEach((w, i) => {
-    const p = src.pos(Array.isArray(rawWhen) ? [...path, 'when', i] : [...path, 'when']);
-    const expr = String(w);
-    const problem = conditionSyntaxError(expr);
-    if (problem) throw new InputError(`${problem} (in the 'when' of ${label})`, p);
-    rememberPos(when, i, p);
-    when.push(expr);
-  });
+  const conditions = (keyword: 'when' | 'changed_when' | 'failed_when'): string[] => {
+    const out: string[] = [];
+    const rawValue = raw[keyword];
+    const items = rawValue === undefined ? [] : Array.isArray(rawValue) ? rawValue : [rawValue];
+    items.forEach((w, i) => {
+      const p = src.pos(Array.isArray(rawValue) ? [...path, keyword, i] : [...path, keyword]);
+      const expr = String(w);
+      const problem = conditionSyntaxError(expr);
+      if (problem) throw new InputError(`${problem} (in the '${keyword}' of ${label})`, p);
+      rememberPos(out, i, p);
+      out.push(expr);
+    });
+    return out;
+  };
+  const when = conditions('when');
+  const changedWhen = conditions('changed_when');
+  const failedWhen = conditions('failed_when');
 
   if (raw.loop !== undefined && raw.with_items !== undefined) {
     throw new InputError(`${label} has both 'loop' and 'with_items'; use loop`, src.pos([...path, 'with_items'], true));
@@ -198,7 +207,8 @@ export function buildTask(raw: Record<string, unknown>, src: Source, path: Path,
   const loopControl = raw.loop_control as { loop_var?: string } | undefined;
   const checkMode = raw.check_mode as boolean | undefined;
   const task: Task = {
-    name: typeof raw.name === 'string' ? raw.name : module,
+    // Unnamed: the module as written (an FQCN stays one), as Ansible shows it.
+    name: typeof raw.name === 'string' ? raw.name : key,
     module,
     args,
     when,
@@ -207,12 +217,14 @@ export function buildTask(raw: Record<string, unknown>, src: Source, path: Path,
     tags: tagList(raw.tags),
     ignoreErrors: raw.ignore_errors === true,
     pos: src.pos(path),
-    argsPos: src.pos([...path, module]),
+    argsPos: src.pos([...path, key]),
     listen: strList(raw.listen),
   };
   if (loop !== undefined) task.loop = loop;
   if (typeof raw.register === 'string') task.register = raw.register;
   if (checkMode !== undefined || ctx.checkMode !== undefined) task.checkMode = checkMode ?? ctx.checkMode;
   if (vars) task.vars = vars;
+  if (raw.changed_when !== undefined) task.changedWhen = changedWhen;
+  if (raw.failed_when !== undefined) task.failedWhen = failedWhen;
   return task;
 }

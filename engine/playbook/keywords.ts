@@ -2,14 +2,14 @@
 
 /** Task keywords virtplay implements (everything else in a task is its module). */
 export const TASK_KEYWORDS = [
-  'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'tags',
+  'name', 'when', 'changed_when', 'failed_when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'tags',
   'ignore_errors', 'check_mode', 'vars', 'args', 'listen',
 ] as const;
 
 /** Ansible task keywords that virtplay does not implement: refused by name, never taken for a module. */
 export const UNSUPPORTED_TASK_KEYWORDS = new Set([
   'become', 'become_user', 'become_method', 'become_flags', 'delegate_to', 'delegate_facts',
-  'changed_when', 'failed_when', 'until', 'retries', 'delay', 'no_log', 'environment', 'run_once',
+  'until', 'retries', 'delay', 'no_log', 'environment', 'run_once',
   'async', 'poll', 'local_action', 'action', 'throttle', 'timeout', 'any_errors_fatal', 'diff',
   'connection', 'debugger', 'module_defaults', 'collections', 'port', 'remote_user',
   'with_dict', 'with_list', 'with_fileglob', 'with_together', 'with_nested', 'with_sequence',
@@ -20,6 +20,17 @@ export const UNSUPPORTED_TASK_KEYWORDS = new Set([
 export const UNSUPPORTED_STRUCTURE = new Set([
   'block', 'include', 'include_tasks', 'import_tasks', 'include_role', 'import_role', 'import_playbook', 'roles',
 ]);
+
+/**
+ * Ansible's fully-qualified names of the builtin modules virtplay implements: `ansible.builtin.debug`
+ * is `debug` (and so is `ansible.legacy.debug`, what ansible-core resolves a short name to).
+ */
+export const BUILTIN_MODULES = ['debug', 'set_fact', 'assert', 'fail'] as const;
+
+export function moduleNameOf(key: string): string {
+  const m = /^ansible\.(?:builtin|legacy)\.([a-z_]+)$/.exec(key);
+  return m && (BUILTIN_MODULES as readonly string[]).includes(m[1]!) ? m[1]! : key;
+}
 
 export function isTaskKeyword(key: string): boolean {
   return (TASK_KEYWORDS as readonly string[]).includes(key);

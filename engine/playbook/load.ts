@@ -44,9 +44,9 @@ function scopeOf(data: unknown) {
     const [pi, section, ti] = path;
     if (typeof pi !== 'number') return { subject: 'in the playbook', what: 'the playbook', depth: 0 };
     const play = plays[pi] as Record<string, unknown> | undefined;
-    if ((section === 'tasks' || section === 'handlers') && typeof ti === 'number') {
+    if ((section === 'tasks' || section === 'pre_tasks' || section === 'post_tasks' || section === 'handlers') && typeof ti === 'number') {
       const list = play?.[section] as unknown[];
-      const t = named(list?.[ti], section === 'tasks' ? 'task' : 'handler', ti);
+      const t = named(list?.[ti], section === 'handlers' ? 'handler' : 'task', ti);
       return { subject: `in ${t}`, what: t, depth: 3 };
     }
     const p = named(play, 'play', pi);
@@ -84,13 +84,16 @@ async function loadVarsFile(entry: string, src: Source, path: (string | number)[
   return data as Vars;
 }
 
-function checkNotify(tasks: Task[], handlers: Task[], src: Source, playPath: (string | number)[]): void {
+type Section = 'pre_tasks' | 'tasks' | 'post_tasks';
+const SECTIONS: readonly Section[] = ['pre_tasks', 'tasks', 'post_tasks'];
+
+function checkNotify(section: Section, tasks: Task[], handlers: Task[], src: Source, playPath: (string | number)[]): void {
   const targets = new Set(handlers.flatMap((h) => [h.name, ...h.listen]));
   tasks.forEach((t, ti) => {
     t.notify.forEach((n, ni) => {
       if (targets.has(n) || isTemplate(n)) return;
-      const raw = ((src.data as unknown[])[playPath[0] as number] as Record<string, unknown[]>).tasks?.[ti] as Record<string, unknown>;
-      const path = Array.isArray(raw?.notify) ? [...playPath, 'tasks', ti, 'notify', ni] : [...playPath, 'tasks', ti, 'notify'];
+      const raw = ((src.data as unknown[])[playPath[0] as number] as Record<string, unknown[]>)[section]?.[ti] as Record<string, unknown>;
+      const path = Array.isArray(raw?.notify) ? [...playPath, section, ti, 'notify', ni] : [...playPath, section, ti, 'notify'];
       const known = byCloseness(n, [...targets]);
       throw new InputError(
         `task '${t.name}' notifies '${n}', but the play has no handler of that name or listen topic` +
@@ -110,18 +113,26 @@ async function buildPlay(raw: Record<string, unknown>, pi: number, src: Source, 
   const files = (raw.vars_files as string[] | undefined) ?? [];
   for (let i = 0; i < files.length; i++) Object.assign(vars, await loadVarsFile(files[i]!, src, [pi, 'vars_files', i]));
   const checkMode = raw.check_mode as boolean | undefined;
-  const build = (section: 'tasks' | 'handlers') =>
+  const build = (section: Section | 'handlers') =>
     ((raw[section] as Record<string, unknown>[] | null) ?? []).map((t, ti) =>
       buildTask(t, src, [...path, section, ti], { moduleNames: opts.moduleNames, checkMode, handler: section === 'handlers' }),
     );
-  const tasks = build('tasks');
   const handlers = build('handlers');
-  checkNotify(tasks, handlers, src, path);
+  // pre_tasks, tasks, post_tasks: one list, with the places where notified handlers run.
+  const tasks: Task[] = [];
+  const sectionEnds: number[] = [];
+  for (const section of SECTIONS) {
+    const list = build(section);
+    checkNotify(section, list, handlers, src, path);
+    tasks.push(...list);
+    sectionEnds.push(tasks.length);
+  }
   return {
     name: typeof raw.name === 'string' ? raw.name : hosts,
     hosts,
     vars,
     tasks,
+    sectionEnds,
     handlers,
     tags: tagList(raw.tags),
     pos: src.pos(path),

@@ -118,7 +118,8 @@ export class LineFormatter {
     for (const w of Array.isArray(res.warnings) ? res.warnings : []) detail(this.warning(String(w)));
 
     const label = isItem ? pyStr(this.redactor.value(r.item)) : '';
-    const v = this.opts.verbosity > 0;
+    // debug's results are shown at every verbosity (Ansible's _ansible_verbose_always).
+    const v = this.opts.verbosity > 0 || res['_ansible_verbose_always'] === true;
     const dump = (): string => this.dump(task, r);
     switch (r.status) {
       case 'ok':
@@ -183,19 +184,20 @@ export class LineFormatter {
     return out;
   }
 
-  /** The result as Ansible dumps it after `=>` (sorted keys, no diff below -vvv, redacted). */
+  /** The result as Ansible dumps it after `=>` (sorted keys, no diff below -vvv, redacted; indented at -vvv and for debug). */
   dump(task: TaskInfo, r: TaskHostResult): string {
     const res: Record<string, unknown> = { ...(r.result ?? {}) };
+    const always = res['_ansible_verbose_always'] === true;
     for (const k of Object.keys(res)) if (k.startsWith('_ansible')) delete res[k];
     delete res['failed'];
     delete res['skipped'];
     if (this.isLoopAggregate(r)) delete res['results'];
     if (this.opts.verbosity < 3) delete res['diff'];
-    if (task.module === 'debug' && this.opts.verbosity > 0 && r.status !== 'failed') delete res['changed'];
-    else res['changed'] = res['changed'] === true;
+    res['changed'] = res['changed'] === true;
     if (r.status === 'unreachable') res['unreachable'] = true;
     if (r.item !== undefined) res['item'] = r.item;
-    return pyJson(this.redactor.value(res), this.opts.verbosity > 2 ? 4 : undefined);
+    if (task.module === 'debug') cleanDebug(res);
+    return pyJson(this.redactor.value(res), this.opts.verbosity > 2 || always ? 4 : undefined);
   }
 
   warning(message: string, host?: string): string[] {
@@ -258,4 +260,16 @@ export function durationLine(ms: number): string {
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = (total % 60).toFixed(2);
   return `Playbook run took ${days} days, ${hours} hours, ${minutes} minutes, ${seconds} seconds`;
+}
+
+/**
+ * What Ansible's callbacks keep of a debug result (CallbackBase._clean_results): with msg, the msg
+ * alone (and exception, warnings, deprecations); with var, everything but its bookkeeping keys.
+ */
+function cleanDebug(res: Record<string, unknown>): void {
+  if ('msg' in res) {
+    for (const k of Object.keys(res)) if (!['msg', 'exception', 'warnings', 'deprecations'].includes(k)) delete res[k];
+  } else {
+    for (const k of ['changed', 'failed', 'skipped', 'invocation', 'skip_reason']) delete res[k];
+  }
 }

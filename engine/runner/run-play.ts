@@ -1,7 +1,8 @@
 /**
  * Ansible's linear strategy: each task runs on every active host (up to --forks at a time) and
  * the next task starts when all hosts are done. A failed or unreachable host leaves the play;
- * the others go on. Notified handlers run at the end of the play.
+ * the others go on. Notified handlers run at the end of each section (pre_tasks, tasks,
+ * post_tasks), as in Ansible.
  */
 import pLimit from 'p-limit';
 import type { ModuleDef } from '../module.js';
@@ -29,17 +30,27 @@ export interface PlayEnv {
 export async function runPlay(play: Play, hosts: HostState[], env: PlayEnv): Promise<void> {
   await env.reporter.playStart({ name: play.name, hosts: hosts.map((h) => h.name) });
   for (const h of hosts) h.notified.clear();
-  for (const task of play.tasks) {
-    if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
+  let start = 0;
+  for (const end of play.sectionEnds) {
+    for (const task of play.tasks.slice(start, end)) {
+      if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
+      if (env.signal?.aborted) return;
+      await runTaskOnHosts(task, false, active(hosts), play, env);
+    }
+    start = end;
+    await runHandlers(play, hosts, env);
     if (env.signal?.aborted) return;
-    await runTaskOnHosts(task, false, active(hosts), play, env);
   }
-  // Handlers: in the order they are defined, on the hosts that notified them (by name or listen).
+}
+
+/** Notified handlers, in the order they are defined, on the hosts that notified them (by name or listen); then forgotten. */
+async function runHandlers(play: Play, hosts: HostState[], env: PlayEnv): Promise<void> {
   for (const handler of play.handlers) {
     if (env.signal?.aborted) return;
     const notifiedBy = active(hosts).filter((h) => h.notified.has(handler.name) || handler.listen.some((l) => h.notified.has(l)));
     if (notifiedBy.length > 0) await runTaskOnHosts(handler, true, notifiedBy, play, env);
   }
+  for (const h of hosts) h.notified.clear();
 }
 
 function active(hosts: HostState[]): HostState[] {
@@ -96,7 +107,10 @@ function record(task: Task, h: HostState, r: TaskHostResult): void {
       return;
     case 'failed':
       if (r.ignored) {
+        // Ansible counts an ignored failure as ok too (and as changed when it changed).
         h.stats.ignored++;
+        h.stats.ok++;
+        if (r.result.changed === true) h.stats.changed++;
       } else {
         h.failed = true;
         h.stats.failed++;

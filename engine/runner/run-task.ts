@@ -84,9 +84,37 @@ async function runOnce(task: Task, h: HostState, vars: Vars, env: TaskEnv, check
     return { status: 'skipped', result: { changed: false, skipped: true, msg: `module ${task.module} does not support check mode` } };
   }
   const result = await env.module.run(taskContext(h, vars, env, check), args);
+  applyResultConditions(task, vars, result);
   if (result.failed) return { status: 'failed', result };
   if (result.skipped) return { status: 'skipped', result };
   return { status: result.changed ? 'changed' : 'ok', result };
+}
+
+/**
+ * changed_when, then failed_when (Ansible's order), on the module's result: the registered
+ * variable's name already means this result, as in Ansible. failed_when also records its verdict
+ * in failed_when_result.
+ */
+function applyResultConditions(task: Task, vars: Vars, result: ModuleResult): void {
+  if (!task.changedWhen && !task.failedWhen) return;
+  const cv = task.register ? withVar(vars, task.register, result) : vars;
+  if (task.changedWhen) result.changed = evalCondition(task.changedWhen, cv, { task: task.name, pos: task.pos });
+  if (task.failedWhen) {
+    const failed = evalCondition(task.failedWhen, cv, { task: task.name, pos: task.pos });
+    // As Ansible: both keys set, failed false included.
+    result.failed_when_result = failed;
+    result.failed = failed;
+  }
+}
+
+/** vars with one more variable, without reading (and so templating) the others. */
+function withVar(vars: Vars, name: string, value: unknown): Vars {
+  return new Proxy(vars, {
+    get: (t, k, r) => (k === name ? value : Reflect.get(t, k, r)),
+    has: (t, k) => k === name || Reflect.has(t, k),
+    ownKeys: (t) => [...new Set([...Reflect.ownKeys(t), name])],
+    getOwnPropertyDescriptor: (t, k) => (k === name ? { value, enumerable: true, configurable: true, writable: true } : Reflect.getOwnPropertyDescriptor(t, k)),
+  });
 }
 
 function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean): TaskContext {

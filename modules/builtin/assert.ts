@@ -9,6 +9,9 @@ interface Args {
   quiet?: boolean;
 }
 
+/** Ansible's assert prints its result at every verbosity unless quiet. */
+const shown = (args: Args): { _ansible_verbose_always?: true } => (args.quiet ? {} : { _ansible_verbose_always: true });
+
 /** Ansible's assert: every expression must hold, else the host fails with fail_msg. */
 export const assert: ModuleDef<Args> = {
   name: 'assert',
@@ -19,9 +22,9 @@ export const assert: ModuleDef<Args> = {
     const exprs = Array.isArray(args.that) ? args.that : [args.that];
     for (const e of exprs) {
       if (!evalCondition([e], ctx.vars, { task: 'assert' })) {
-        return { changed: false, failed: true, assertion: e, evaluated_to: false, msg: args.fail_msg ?? args.msg ?? 'Assertion failed' };
+        return { changed: false, failed: true, assertion: e, evaluated_to: false, msg: args.fail_msg ?? args.msg ?? 'Assertion failed', ...shown(args) };
       }
     }
-    return { changed: false, msg: args.success_msg ?? 'All assertions passed' };
+    return { changed: false, msg: args.success_msg ?? 'All assertions passed', ...shown(args) };
   },
 };

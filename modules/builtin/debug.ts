@@ -6,7 +6,10 @@ interface Args {
   verbosity?: number;
 }
 
-/** Ansible's debug: print a message or a variable; changes nothing. */
+/**
+ * Ansible's debug: print a message or a variable; changes nothing. Its result is printed at
+ * every verbosity (`_ansible_verbose_always`, as Ansible's debug action sets it).
+ */
 export const debug: ModuleDef<Args> = {
   name: 'debug',
   description: 'print a message or the value of a variable',
@@ -18,8 +21,9 @@ export const debug: ModuleDef<Args> = {
     }
     if (args.var !== undefined) {
       const value = args.var in ctx.vars ? ctx.vars[args.var] : `VARIABLE IS NOT DEFINED!`;
-      return { changed: false, [args.var]: value };
+      return { changed: false, [args.var]: value, _ansible_verbose_always: true };
     }
-    return { changed: false, msg: args.msg === undefined ? 'Hello world!' : typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg) };
+    const msg = args.msg === undefined ? 'Hello world!' : typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg);
+    return { changed: false, msg, _ansible_verbose_always: true };
   },
 };
