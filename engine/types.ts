@@ -47,6 +47,10 @@ export interface Task {
   failedWhen?: string[];
   loop?: unknown;
   loopVar: string;
+  /** loop_control.index_var: the variable holding the item's index (from 0). */
+  indexVar?: string;
+  /** loop_control.label: what the output shows for each item instead of the item (a template). */
+  loopLabel?: unknown;
   register?: string;
   notify: string[];
   tags: string[];

@@ -204,7 +204,8 @@ export function buildTask(raw: Record<string, unknown>, src: Source, path: Path,
   if (vars) checkTemplates(vars, src, [...path, 'vars']);
   if (typeof raw.name === 'string') checkTemplates(raw.name, src, [...path, 'name']);
 
-  const loopControl = raw.loop_control as { loop_var?: string } | undefined;
+  const loopControl = raw.loop_control as { loop_var?: string; index_var?: string; label?: unknown } | undefined;
+  if (loopControl?.label !== undefined) checkTemplates(loopControl.label, src, [...path, 'loop_control', 'label']);
   const checkMode = raw.check_mode as boolean | undefined;
   const task: Task = {
     // Unnamed: the module as written (an FQCN stays one), as Ansible shows it.
@@ -221,6 +222,8 @@ export function buildTask(raw: Record<string, unknown>, src: Source, path: Path,
     listen: strList(raw.listen),
   };
   if (loop !== undefined) task.loop = loop;
+  if (loopControl?.index_var !== undefined) task.indexVar = loopControl.index_var;
+  if (loopControl?.label !== undefined) task.loopLabel = loopControl.label;
   if (typeof raw.register === 'string') task.register = raw.register;
   if (checkMode !== undefined || ctx.checkMode !== undefined) task.checkMode = checkMode ?? ctx.checkMode;
   if (vars) task.vars = vars;

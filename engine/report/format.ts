@@ -117,7 +117,8 @@ export class LineFormatter {
     }
     for (const w of Array.isArray(res.warnings) ? res.warnings : []) detail(this.warning(String(w)));
 
-    const label = isItem ? pyStr(this.redactor.value(r.item)) : '';
+    // loop_control.label replaces the item in the output (Ansible's _ansible_item_label).
+    const label = isItem ? pyStr(this.redactor.value('_ansible_item_label' in res ? res['_ansible_item_label'] : r.item)) : '';
     // debug's results are shown at every verbosity (Ansible's _ansible_verbose_always).
     const v = this.opts.verbosity > 0 || res['_ansible_verbose_always'] === true;
     const dump = (): string => this.dump(task, r);

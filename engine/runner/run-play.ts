@@ -9,6 +9,7 @@ import type { ModuleDef } from '../module.js';
 import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
 import { type HostState, taskVars } from './host-state.js';
+import { magicVars } from './magic-vars.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { runTaskOnHost } from './run-task.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
@@ -25,9 +26,12 @@ export interface PlayEnv {
   reporter: Reporter;
   connection(h: HostState): LazyConnection;
   signal?: AbortSignal;
+  /** Every host of the play (for ansible_play_hosts_all and hostvars); default: the task's hosts. */
+  allHosts?: HostState[];
 }
 
-export async function runPlay(play: Play, hosts: HostState[], env: PlayEnv): Promise<void> {
+export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<void> {
+  const env: PlayEnv = { ...playEnv, allHosts: hosts };
   await env.reporter.playStart({ name: play.name, hosts: hosts.map((h) => h.name) });
   for (const h of hosts) h.notified.clear();
   let start = 0;
@@ -64,12 +68,14 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
   const module = env.modules.get(task.module);
   if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it
   const limit = pLimit(Math.max(1, env.forks));
+  const playHosts = env.allHosts ?? hosts;
+  const magic = (h: HostState): Vars => magicVars(h, play, active(playHosts), playHosts, env);
   // Results are reported in completion order, like Ansible's free output within one task.
   let reporting = Promise.resolve();
   await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const vars = taskVars(h, play.vars, env.extraVars, task.vars ?? {});
+        const vars = { ...taskVars(h, play.vars, env.extraVars, task.vars ?? {}), ...magic(h) };
         const r = await runTaskOnHost(task, h, vars, {
           module,
           check: env.check,

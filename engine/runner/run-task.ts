@@ -9,6 +9,7 @@ import type { Task, Vars } from '../types.js';
 import type { HostState } from './host-state.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { lazyVars } from './lazy-vars.js';
+import { stripOmitted } from './magic-vars.js';
 
 export interface TaskEnv {
   module: ModuleDef;
@@ -35,13 +36,15 @@ export async function runTaskOnHost(task: Task, h: HostState, rawVars: Vars, env
       const items = renderValue(task.loop, vars, where);
       if (!Array.isArray(items)) throw new VirtplayError(`loop of task '${task.name}' must be a list, got ${typeof items}`);
       const results: ModuleResult[] = [];
-      for (const item of items) {
+      for (const [index, item] of items.entries()) {
+        const itemVars: Vars = { ...rawVars, [task.loopVar]: item, ansible_loop_var: task.loopVar, ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}) };
         // An item that fails does not stop the others (Ansible); an unreachable host does.
-        const r = await runOnce(task, h, lazyVars({ ...rawVars, [task.loopVar]: item }), env, check).catch((err) => {
+        const r = await runOnce(task, h, lazyVars(itemVars), env, check).catch((err) => {
           if (err instanceof UnreachableError) throw err;
           return errorOutcome(err, env.verbosity);
         });
-        results.push({ ...r.result, item, [task.loopVar]: item });
+        const shown = task.loopLabel === undefined ? {} : { _ansible_item_label: renderValue(task.loopLabel, lazyVars(itemVars), where) };
+        results.push({ ...r.result, item, [task.loopVar]: item, ansible_loop_var: task.loopVar, ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}), ...shown });
       }
       outcome = aggregateLoop(results);
     }
@@ -78,7 +81,7 @@ async function runOnce(task: Task, h: HostState, vars: Vars, env: TaskEnv, check
       result: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: task.when.join(' and ') },
     };
   }
-  const args = renderValue(task.args, vars, { task: task.name, pos: task.argsPos }) as Vars;
+  const args = stripOmitted(renderValue(task.args, vars, { task: task.name, pos: task.argsPos })) as Vars;
   validateArgs(task.module, args, task.argsPos);
   if (check && env.module.checkMode === 'none') {
     return { status: 'skipped', result: { changed: false, skipped: true, msg: `module ${task.module} does not support check mode` } };
