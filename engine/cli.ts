@@ -47,7 +47,8 @@ function program(): Command {
 function positiveInt(name: string) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new OptionsError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    // A usage error, 2, as ansible-playbook's argparse gives.
+    if (!Number.isInteger(n) || n < 1) throw new OptionsError(`${name} must be a positive integer, got ${JSON.stringify(v)}`, EXIT.USAGE);
     return n;
   };
 }
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     cmd.parse(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.BAD_OPTIONS;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
     }
     throw e;
   }

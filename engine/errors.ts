@@ -6,6 +6,8 @@ export const EXIT = {
   OK: 0,
   ERROR: 1,
   HOST_FAILED: 2,
+  /** A command line the parser refuses (unknown option, missing value): argparse's 2, as ansible-playbook. */
+  USAGE: 2,
   HOST_UNREACHABLE: 4,
   BAD_OPTIONS: 5,
   BAD_INPUT: 6,
@@ -44,9 +46,16 @@ export class InputError extends VirtplayError {
   }
 }
 
-/** Bad command-line options (unknown option, bad -e, --limit matching nothing, missing file). */
+/**
+ * Bad command-line options (bad -e, --limit matching nothing, missing file). The code is 5 unless
+ * ansible-playbook gives another for the same mistake (a missing playbook or -e @file: 1).
+ */
 export class OptionsError extends VirtplayError {
-  override readonly exitCode: number = EXIT.BAD_OPTIONS;
+  override readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.BAD_OPTIONS) {
+    super(message);
+    this.exitCode = exitCode;
+  }
 }
 
 /** The transport to a host failed: connect, auth, host key, dropped connection. */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { OptionsError } from '../errors.js';
+import { EXIT, OptionsError } from '../errors.js';
 import type { Vars } from '../types.js';
 import { KvError, parseKvArgs } from '../playbook/kv-args.js';
 import { parseYaml as parseYamlFile } from '../yaml/parse.js';
@@ -26,7 +26,8 @@ function parseOne(v: string): Vars {
       const err = e as Error & { linePos?: { line: number; col: number }[] };
       const first = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       const col = err.linePos?.[0]?.col;
-      throw new OptionsError(`-e ${JSON.stringify(v)}: not valid JSON/YAML${col === undefined ? '' : ` at column ${col}`}: ${first}`);
+      // A parse error: virtplay's 6 (ansible-playbook's 4, which also means "unreachable").
+      throw new OptionsError(`-e ${JSON.stringify(v)}: not valid JSON/YAML${col === undefined ? '' : ` at column ${col}`}: ${first}`, EXIT.BAD_INPUT);
     }
     return asMapping(parsed, `-e ${JSON.stringify(v)}`);
   }
@@ -38,7 +39,7 @@ function fromFile(file: string): Vars {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new OptionsError(`-e @${file}: cannot read the file (does it exist?)`);
+    throw new OptionsError(`-e @${file}: cannot read the file (does it exist?)`, EXIT.ERROR);
   }
   // As a vars file is read everywhere else: YAML 1.1 as PyYAML reads it, syntax errors and
   // duplicate keys as InputError at file:line:col.
@@ -56,7 +57,9 @@ export function parseKeyValues(s: string, original = s): Vars {
   try {
     return parseKvArgs(s, { typed: false });
   } catch (e) {
-    if (e instanceof KvError) throw new OptionsError(`-e ${JSON.stringify(original)}: ${e.message}`);
+    // An unbalanced quote is a parse error (6; ansible-playbook's 4); a word that is not key=value
+    // is refused (5), where ansible-playbook ignores it without a word.
+    if (e instanceof KvError) throw new OptionsError(`-e ${JSON.stringify(original)}: ${e.message}`, /unterminated/.test(e.message) ? EXIT.BAD_INPUT : EXIT.BAD_OPTIONS);
     throw e;
   }
 }

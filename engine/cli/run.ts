@@ -38,7 +38,8 @@ export interface CliOptions {
 const CONNECTION_VARS = ['ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_private_key_file', 'ansible_connection', 'virtplay_known_hosts_file'];
 
 export async function run(o: CliOptions): Promise<number> {
-  for (const p of o.playbooks) if (!existsSync(p)) throw new OptionsError(`the playbook ${p} could not be found`);
+  // ansible-playbook's words and exit code (1).
+  for (const p of o.playbooks) if (!existsSync(p)) throw new OptionsError(`the playbook: ${p} could not be found`, EXIT.ERROR);
   const checked = moduleSchemas();
   const extraVars = parseExtraVars(o.extraVars);
   const inventory = await loadInventory(o.inventory.length > 0 ? o.inventory : ['localhost,']);

@@ -6,7 +6,7 @@
  * `&` ones, then the `!` ones, whatever order they were written in; hosts keep inventory order.
  */
 import { readFileSync } from 'node:fs';
-import { OptionsError } from '../errors.js';
+import { EXIT, OptionsError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 import type { Inventory } from '../types.js';
 import { groupHosts } from './group-tree.js';
@@ -50,7 +50,7 @@ function applySubscript(hosts: string[], sub: [number, number | undefined] | und
   if (end !== undefined) return hosts.slice(start, (end === -1 ? hosts.length - 1 : end) + 1);
   const h = hosts.at(start);
   if (h === undefined) {
-    throw new OptionsError(`host pattern '${pattern}': index ${start} is out of range (${hosts.length} hosts matched)`);
+    throw new OptionsError(`host pattern '${pattern}': index ${start} is out of range (${hosts.length} hosts matched)`, EXIT.ERROR); // ansible-playbook: 1
   }
   return [h];
 }
@@ -136,7 +136,8 @@ export function selectHostsOrThrow(inv: Inventory, pattern: string, what = 'limi
   if (hosts.length === 0) {
     const known = [...inv.hosts.keys()];
     const list = known.length === 0 ? 'none' : known.slice(0, 20).join(', ') + (known.length > 20 ? `, ... (${known.length} in all)` : '');
-    throw new OptionsError(`${what} '${pattern}' matches no hosts (known hosts: ${list})`);
+    // ansible-playbook: "Specified inventory, host pattern and/or --limit leaves us with no hosts to target", 1.
+    throw new OptionsError(`${what} '${pattern}' matches no hosts (known hosts: ${list})`, EXIT.ERROR);
   }
   return hosts;
 }

@@ -8,12 +8,21 @@ export interface TagFilter {
   skipTags: string[];
 }
 
+/** Ansible's Taggable.evaluate_tags (ansible-core 2.14), with --tags defaulting to 'all'. */
 export function shouldRunTask(taskTags: readonly string[], f: TagFilter): boolean {
-  const has = (t: string) => taskTags.includes(t);
-  const matches = (sel: string) =>
-    sel === 'all' ? !has('never') : sel === 'tagged' ? taskTags.length > 0 : sel === 'untagged' ? taskTags.length === 0 : has(sel);
-  if (f.skipTags.some(matches)) return false;
-  if (f.tags.length === 0) return !has('never');
-  if (has('always') && !f.skipTags.includes('always')) return true;
-  return f.tags.some(matches);
+  const untagged = taskTags.length === 0;
+  const tags = new Set(untagged ? ['untagged'] : taskTags);
+  const only = f.tags.length > 0 ? f.tags : ['all'];
+  const meets = (sel: readonly string[]) => sel.some((t) => tags.has(t));
+  let run =
+    tags.has('always') ||
+    (only.includes('all') && !tags.has('never')) ||
+    meets(only) ||
+    (only.includes('tagged') && !untagged && !tags.has('never'));
+  if (run && f.skipTags.length > 0) {
+    if (f.skipTags.includes('all')) run = tags.has('always') && !f.skipTags.includes('always');
+    else if (meets(f.skipTags)) run = false;
+    else if (f.skipTags.includes('tagged') && !untagged) run = false;
+  }
+  return run;
 }

@@ -80,7 +80,7 @@ t.test('splitting keeps ranges, subscripts and IPv6 addresses whole', async (t) 
 
 t.test('a limit that matches nothing is an OptionsError listing the known hosts', async (t) => {
   const inv = await loadInventory(['h1,h2,']);
-  t.throws(() => selectHostsOrThrow(inv, 'web*'), { name: 'OptionsError', exitCode: EXIT.BAD_OPTIONS, message: "limit 'web*' matches no hosts (known hosts: h1, h2)" });
+  t.throws(() => selectHostsOrThrow(inv, 'web*'), { name: 'OptionsError', exitCode: EXIT.ERROR, message: "limit 'web*' matches no hosts (known hosts: h1, h2)" });
   t.same(selectHostsOrThrow(inv, 'h2'), ['h2']);
   t.throws(() => selectHosts(inv, 'all[5]'), { name: 'OptionsError', message: /index 5 is out of range/ });
   t.throws(() => selectHosts(inv, '~('), { name: 'OptionsError', message: /invalid regular expression/ });
