@@ -16,7 +16,8 @@ export interface MagicEnv {
   verbosity: number;
 }
 
-export function magicVars(h: HostState, play: Play, active: readonly HostState[], all: readonly HostState[], env: MagicEnv): Vars {
+/** The variables every host of one task shares, computed once per task. */
+export function playMagic(play: Play, active: readonly HostState[], all: readonly HostState[], env: MagicEnv): Vars {
   const names = active.map((x) => x.name);
   return {
     ansible_play_name: play.name,
@@ -29,8 +30,12 @@ export function magicVars(h: HostState, play: Play, active: readonly HostState[]
     ansible_verbosity: env.verbosity,
     hostvars: hostVars(all),
     omit: OMIT,
-    ansible_host: h.inventoryVars.ansible_host ?? h.name,
   };
+}
+
+/** One host's magic variables: the play's, and its ansible_host (the inventory name when not set). */
+export function magicVars(h: HostState, shared: Vars): Vars {
+  return { ...shared, ansible_host: h.inventoryVars.ansible_host ?? h.name };
 }
 
 /** hostvars[name]: that host's inventory variables and its registered results and facts. */

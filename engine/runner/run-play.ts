@@ -9,7 +9,7 @@ import type { ModuleDef } from '../module.js';
 import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
 import { type HostState, taskVars } from './host-state.js';
-import { magicVars } from './magic-vars.js';
+import { magicVars, playMagic } from './magic-vars.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { runTaskOnHost } from './run-task.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
@@ -69,7 +69,8 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
   if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it
   const limit = pLimit(Math.max(1, env.forks));
   const playHosts = env.allHosts ?? hosts;
-  const magic = (h: HostState): Vars => magicVars(h, play, active(playHosts), playHosts, env);
+  const shared = playMagic(play, active(playHosts), playHosts, env);
+  const magic = (h: HostState): Vars => magicVars(h, shared);
   // Results are reported in completion order, like Ansible's free output within one task.
   let reporting = Promise.resolve();
   await Promise.all(
