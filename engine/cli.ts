@@ -72,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   const opts: CliOptions = {
     playbooks: cmd.args.map((p) => resolve(p)),
+    playbookArgs: [...cmd.args],
     inventory: o.inventory as string[],
     limit: o.limit as string | undefined,
     check: Boolean(o.check),

@@ -13,6 +13,8 @@ import { listHosts, listTasks } from './list.js';
 
 export interface CliOptions {
   playbooks: string[];
+  /** The playbooks as given on the command line (what ansible-playbook prints: "playbook: NAME"). */
+  playbookArgs?: string[];
   inventory: string[];
   limit?: string;
   check: boolean;
@@ -50,12 +52,13 @@ export async function run(o: CliOptions): Promise<number> {
   const limitHosts = o.limit === undefined ? undefined : new Set(selectHostsOrThrow(inventory, o.limit));
   const tags = { tags: o.tags, skipTags: o.skipTags };
 
+  const shown = (i: number): string => o.playbookArgs?.[i] ?? playbooks[i]!.file;
   if (o.syntaxCheck) {
-    for (const pb of playbooks) process.stdout.write(`\nplaybook: ${pb.file}\n`);
+    playbooks.forEach((_pb, i) => process.stdout.write(`\nplaybook: ${shown(i)}\n`));
     return EXIT.OK;
   }
   if (o.listHosts || o.listTasks) {
-    for (const pb of playbooks) process.stdout.write(o.listHosts ? listHosts(pb, inventory, limitHosts) : listTasks(pb, tags));
+    playbooks.forEach((pb, i) => process.stdout.write(o.listHosts ? listHosts(pb, shown(i), inventory, limitHosts, extraVars) : listTasks(pb, shown(i), tags, extraVars)));
     return EXIT.OK;
   }
 

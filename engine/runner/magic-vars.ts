@@ -1,6 +1,6 @@
 /**
  * Ansible's magic variables that a play's tasks see, above every other variable (Ansible merges
- * them last): the play's hosts, check and diff mode, verbosity, `hostvars` (each host's
+ * them last): the play's hosts, `groups`, check and diff mode, verbosity, `hostvars` (each host's
  * variables, read when used), `omit` (an argument whose value is it is left out), and
  * `ansible_host` defaulting to the inventory name.
  */
@@ -14,6 +14,7 @@ export interface MagicEnv {
   check: boolean;
   diff: boolean;
   verbosity: number;
+  groups?: Record<string, string[]>;
 }
 
 /** The variables every host of one task shares, computed once per task. */
@@ -29,6 +30,7 @@ export function playMagic(play: Play, active: readonly HostState[], all: readonl
     ansible_diff_mode: env.diff,
     ansible_verbosity: env.verbosity,
     hostvars: hostVars(all),
+    groups: env.groups ?? { all: all.map((x) => x.name) },
     omit: OMIT,
   };
 }

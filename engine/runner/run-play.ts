@@ -10,6 +10,7 @@ import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
 import { type HostState, taskVars } from './host-state.js';
 import { magicVars, playMagic } from './magic-vars.js';
+import { shownName } from './play-text.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { runTaskOnHost } from './run-task.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
@@ -28,11 +29,13 @@ export interface PlayEnv {
   signal?: AbortSignal;
   /** Every host of the play (for ansible_play_hosts_all and hostvars); default: the task's hosts. */
   allHosts?: HostState[];
+  /** The groups magic variable: group name to its hosts. */
+  groups?: Record<string, string[]>;
 }
 
 export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<void> {
   const env: PlayEnv = { ...playEnv, allHosts: hosts };
-  await env.reporter.playStart({ name: play.name, hosts: hosts.map((h) => h.name) });
+  await env.reporter.playStart({ name: shownName(play.name, play.vars, env.extraVars), hosts: hosts.map((h) => h.name) });
   for (const h of hosts) h.notified.clear();
   let start = 0;
   for (const end of play.sectionEnds) {
@@ -63,7 +66,7 @@ function active(hosts: HostState[]): HostState[] {
 
 async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], play: Play, env: PlayEnv): Promise<void> {
   if (hosts.length === 0) return;
-  const info: TaskInfo = { name: task.name, module: task.module, handler, hosts: hosts.map((h) => h.name) };
+  const info: TaskInfo = { name: shownName(task.name, { ...play.vars, ...task.vars }, env.extraVars), module: task.module, handler, hosts: hosts.map((h) => h.name) };
   await env.reporter.taskStart(info);
   const module = env.modules.get(task.module);
   if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it

@@ -8,6 +8,7 @@ import { selectHosts } from '../inventory/patterns.js';
 import { newHostState, type HostState } from './host-state.js';
 import { LazyConnection } from './lazy-connection.js';
 import { runPlay } from './run-play.js';
+import { playPattern } from './play-text.js';
 import type { TagFilter } from './tags.js';
 import type { Connection } from '../connection/types.js';
 
@@ -50,10 +51,12 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     }
     return c;
   };
+  // The groups magic variable: each group's hosts (children included), in inventory order.
+  const groups = Object.fromEntries([...o.inventory.groups.keys()].map((g) => [g, selectHosts(o.inventory, g)]));
   try {
     for (const play of o.playbook.plays) {
       if (o.signal?.aborted) break;
-      const names = selectHosts(o.inventory, play.hosts).filter((n) => !o.limitHosts || o.limitHosts.has(n));
+      const names = selectHosts(o.inventory, playPattern(play, o.extraVars)).filter((n) => !o.limitHosts || o.limitHosts.has(n));
       const hosts = names.map(stateOf).filter((h) => !h.failed && !h.unreachable);
       await runPlay(play, hosts, {
         modules: o.modules,
@@ -67,6 +70,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
         reporter: o.reporter,
         connection,
         signal: o.signal,
+        groups,
       });
     }
   } finally {
