@@ -2,8 +2,9 @@
  * The Ansible filters playbooks use, on top of nunjucks' own. Every filter but default/d and
  * mandatory fails on an Undefined input, naming the variable (Ansible's strict undefined).
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { shq } from '../shell.js';
 import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
@@ -231,6 +232,52 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
     split: (v, sep) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(String(sep))),
     b64encode: (v) => Buffer.from(String(v), 'utf8').toString('base64'),
     b64decode: (v) => Buffer.from(String(v), 'base64').toString('utf8'),
+    // Python's re.escape: every character but letters, digits and _ escaped.
+    regex_escape: (v) => String(v).replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`),
+    from_yaml: (v) => {
+      try {
+        return parseYaml(String(v));
+      } catch (err) {
+        throw new TemplateError(`from_yaml: ${(err as Error).message.split('\n')[0]}`);
+      }
+    },
+    // Ansible's: unique(a + b) without what both hold, in that order.
+    symmetric_difference: (a, b) => {
+      const both = toList(a).filter((x) => toList(b).includes(x));
+      return uniq([...toList(a), ...toList(b)]).filter((x) => !both.includes(x));
+    },
+    zip: (v, ...rest) => {
+      const lists = [toList(v), ...splitKw(rest).args.map(toList)];
+      const n = Math.min(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+    },
+    zip_longest: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const lists = [toList(v), ...args.map(toList)];
+      const n = Math.max(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : (kw.fillvalue ?? null))));
+    },
+    product: (v, ...rest) => {
+      const lists = [toList(v), ...splitKw(rest).args.map(toList)];
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]);
+    },
+    // Python's os.path.splitext: the extension from the last dot of the last component (not a leading one).
+    splitext: (v) => {
+      const p = String(v);
+      const base = p.slice(p.lastIndexOf('/') + 1);
+      const dot = base.lastIndexOf('.');
+      if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return [p, ''];
+      const cut = p.length - base.length + dot;
+      return [p.slice(0, cut), p.slice(cut)];
+    },
+    hash: (v, algo = 'sha1') => createHash(String(algo)).update(String(v)).digest('hex'),
+    checksum: (v) => createHash('sha1').update(String(v)).digest('hex'),
+    urlsplit: (v, query) => {
+      const parts = urlParts(String(v));
+      if (query === undefined) return parts;
+      if (!(String(query) in parts)) throw new TemplateError(`urlsplit: unknown URL component: ${String(query)}`);
+      return parts[String(query)];
+    },
     type_debug: (v) => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
   };
   f.d = f.default!;
@@ -240,6 +287,28 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
   f.selectattr = selector(tests, true, true);
   f.rejectattr = selector(tests, true, false);
   return f;
+}
+
+/** Python's urllib.parse.urlsplit, as Ansible's urlsplit filter gives it (a mapping). */
+function urlParts(url: string): Record<string, unknown> {
+  const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(url) ?? [];
+  const netloc = m[2] ?? '';
+  const at = netloc.lastIndexOf('@');
+  const userinfo = at >= 0 ? netloc.slice(0, at) : '';
+  const hostport = at >= 0 ? netloc.slice(at + 1) : netloc;
+  const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport);
+  const host = hp?.[1] ?? '';
+  return {
+    scheme: (m[1] ?? '').toLowerCase(),
+    netloc,
+    path: m[3] ?? '',
+    query: m[4] ?? '',
+    fragment: m[5] ?? '',
+    username: at >= 0 ? userinfo.split(':')[0] : null,
+    password: at >= 0 && userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : null,
+    hostname: host ? host.replace(/^\[|\]$/g, '').toLowerCase() : null,
+    port: hp?.[2] ? Number(hp[2]) : null,
+  };
 }
 
 /** Wrap a filter so an Undefined input fails with the variable's name. */

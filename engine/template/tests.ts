@@ -68,6 +68,8 @@ export const tests: Record<string, Fn> = {
   divisibleby: (v, n) => (need(v) as number) % (n as number) === 0,
   lower: (v) => String(need(v)) === String(v).toLowerCase(),
   upper: (v) => String(need(v)) === String(v).toUpperCase(),
+  all: (v) => (need(v) as unknown[]).every((x) => truthy(x)),
+  any: (v) => (need(v) as unknown[]).some((x) => truthy(x)),
   subset: (a, b) => (need(a) as unknown[]).every((x) => contains(b, x)),
   superset: (a, b) => (need(b) as unknown[]).every((x) => contains(a, x)),
 };

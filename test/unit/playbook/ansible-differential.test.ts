@@ -40,7 +40,7 @@ for (const c of cases) {
     const r = spawnSync(process.execPath, [CLI, '-i', 'localhost,', '-e', 'ansible_connection=local', c.playbook, ...c.args], {
       cwd: DIR,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb', VIRTPLAY_DIFF_VAR: 'hello' },
     });
     const got = normalise(r.stdout);
     if (!c.codeOnly) {
