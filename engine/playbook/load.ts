@@ -110,8 +110,12 @@ async function buildPlay(raw: Record<string, unknown>, pi: number, src: Source, 
   if (!hosts.trim()) throw new InputError(`'hosts' of ${named(raw, 'play', pi)} is empty; expected a host pattern`, src.pos([pi, 'hosts']));
   const vars: Vars = { ...((raw.vars as Vars | null) ?? {}) };
   checkTemplates(vars, src, [pi, 'vars']);
-  const files = (raw.vars_files as string[] | undefined) ?? [];
-  for (let i = 0; i < files.length; i++) Object.assign(vars, await loadVarsFile(files[i]!, src, [pi, 'vars_files', i]));
+  // A string is one file, as Ansible takes it.
+  const rawFiles = raw.vars_files as string[] | string | undefined;
+  const files = typeof rawFiles === 'string' ? [rawFiles] : (rawFiles ?? []);
+  for (let i = 0; i < files.length; i++) {
+    Object.assign(vars, await loadVarsFile(files[i]!, src, typeof rawFiles === 'string' ? [pi, 'vars_files'] : [pi, 'vars_files', i]));
+  }
   const checkMode = raw.check_mode as boolean | undefined;
   const build = (section: Section | 'handlers') =>
     ((raw[section] as Record<string, unknown>[] | null) ?? []).map((t, ti) =>

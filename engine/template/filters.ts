@@ -224,7 +224,13 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       const out = [...toList(v)].sort((x, y) => compare(key(x), key(y), cs));
       return reverse ? out.reverse() : out;
     },
-    flatten: (v, levels) => toList(v).flat(levels === undefined ? Infinity : Number(levels)),
+    flatten: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      const levels = kw.levels ?? args[0];
+      // Ansible's flatten drops None (and the strings 'None' and 'null') unless skip_nulls=False.
+      const out = toList(v).flat(levels === undefined || levels === null ? Infinity : Number(levels));
+      return kw.skip_nulls === false ? out : out.filter((x) => x !== null && x !== 'None' && x !== 'null');
+    },
     difference: (a, b) => toList(a).filter((x) => !toList(b).includes(x)),
     intersect: (a, b) => uniq(toList(a).filter((x) => toList(b).includes(x))),
     union: (a, b) => uniq([...toList(a), ...toList(b)]),

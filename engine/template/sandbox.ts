@@ -11,7 +11,7 @@ import nunjucks from 'nunjucks';
 import { Undefined, fail, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
-const internals = nunjucks as unknown as { runtime: Record<string, Fn>; nodes: unknown; parser: { parse: Fn } };
+const internals = nunjucks as unknown as { runtime: Record<string, Fn>; nodes: unknown; parser: { parse: Fn }; compiler: { Compiler: { prototype: Record<string, Fn> } } };
 const runtime = internals.runtime;
 
 const BLOCKED = new Set(['constructor', 'prototype', 'caller', 'callee', 'arguments']);
@@ -242,6 +242,27 @@ function installTransform(): void {
   const parser = internals.parser;
   const origParse = parser.parse;
   parser.parse = (...args: unknown[]) => rewrite(origParse(...args));
+  installTestArgs();
+}
+
+/**
+ * nunjucks compiles a test's arguments without commas between them, so `v is version('2.10', '>=')`
+ * or `s is match('a', ignorecase=true)` is a syntax error in the generated code; compile them as
+ * the argument list they are (nunjucks' own _compileAggregate, without brackets).
+ */
+function installTestArgs(): void {
+  const proto = internals.compiler.Compiler.prototype;
+  proto.compileIs = function (this: Record<string, Fn>, ...a: unknown[]) {
+    const [node, frame] = a as [{ left: unknown; right: { name?: { value: string }; value?: string; args?: unknown } }, unknown];
+    const right = node.right.name ? node.right.name.value : node.right.value;
+    this._emit!(`env.getTest(${JSON.stringify(right)}).call(context, `);
+    this.compile!(node.left, frame);
+    if (node.right.args) {
+      this._emit!(',');
+      this._compileAggregate!(node.right.args, frame, '', '');
+    }
+    this._emit!(') === true');
+  } as Fn;
 }
 
 /** Globals the rewritten templates call. */

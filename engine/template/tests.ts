@@ -1,4 +1,5 @@
 /** Jinja/Ansible tests: `x is defined`, `r is changed`, `name is match('^win')`. */
+import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
 import { pyRegex } from './regex.js';
 import { truthy } from './sandbox.js';
@@ -25,6 +26,41 @@ function contains(container: unknown, item: unknown): boolean {
 }
 
 const failed = (v: unknown) => result(v).failed === true;
+
+/** LooseVersion's parts: numbers and words, "2.14.0rc1" -> [2, 14, 0, 'rc', 1]. */
+function versionParts(v: unknown): (number | string)[] {
+  return (String(v).match(/\d+|[a-z]+/gi) ?? []).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function versionCmp(a: unknown, b: unknown): number {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    if (p === q) continue;
+    if (typeof p === 'number' && typeof q === 'number') return p < q ? -1 : 1;
+    return String(p) < String(q) ? -1 : 1;
+  }
+  return 0;
+}
+
+const VERSION_OPS: Record<string, (c: number) => boolean> = {
+  '<': (c) => c < 0, lt: (c) => c < 0, '<=': (c) => c <= 0, le: (c) => c <= 0,
+  '>': (c) => c > 0, gt: (c) => c > 0, '>=': (c) => c >= 0, ge: (c) => c >= 0,
+  '==': (c) => c === 0, '=': (c) => c === 0, eq: (c) => c === 0, '!=': (c) => c !== 0, '<>': (c) => c !== 0, ne: (c) => c !== 0,
+};
+
+/** Ansible's version test (loose versions): `'2.14.1' is version('2.10', '>=')`, operator default ==. */
+function versionTest(v: unknown, other: unknown, rest: unknown[]): boolean {
+  const { args, kw } = splitKw(rest);
+  const op = String(kw.operator ?? args[0] ?? 'eq');
+  const check = VERSION_OPS[op];
+  if (!check) throw new TemplateError(`version: invalid operator type (${op})`);
+  return check(versionCmp(v, other));
+}
 
 export const tests: Record<string, Fn> = {
   defined: (v) => !(v instanceof Undefined) && v !== undefined,
@@ -68,6 +104,8 @@ export const tests: Record<string, Fn> = {
   divisibleby: (v, n) => (need(v) as number) % (n as number) === 0,
   lower: (v) => String(need(v)) === String(v).toLowerCase(),
   upper: (v) => String(need(v)) === String(v).toUpperCase(),
+  version: (v, other, ...rest) => versionTest(need(v), other, rest),
+  version_compare: (v, other, ...rest) => versionTest(need(v), other, rest),
   all: (v) => (need(v) as unknown[]).every((x) => truthy(x)),
   any: (v) => (need(v) as unknown[]).some((x) => truthy(x)),
   subset: (a, b) => (need(a) as unknown[]).every((x) => contains(b, x)),
