@@ -224,7 +224,7 @@ t.test('--list-hosts, --list-tasks, --syntax-check on the real playbooks', async
 
   res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks']);
   t.equal(res.code, 0, res.stderr);
-  t.match(res.stdout, /NIC model virtio\tTAGS: \[nic\]\n\s+disks on the virtio bus \(boot disk becomes vda\)\tTAGS: \[disk\]\n\s+boot from vda\tTAGS: \[disk, boot\]/);
+  t.match(res.stdout, /NIC model virtio\tTAGS: \[nic\]\n\s+disks on the virtio bus \(boot disk becomes vda\)\tTAGS: \[disk\]\n\s+boot from vda\tTAGS: \[boot, disk\]/);
   res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks', '--tags', 'nic']);
   t.match(res.stdout, /NIC model virtio/);
   t.notMatch(res.stdout, /^\s+(disks on the virtio bus|boot from vda)\t/m, '--tags nic lists the NIC task alone');
