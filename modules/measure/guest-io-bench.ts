@@ -155,34 +155,40 @@ async function measureGuest(ctx: TaskContext, uri: string, g: GuestFacts, a: Set
   const network = a.test !== 'disk_write';
   const targetDir = network ? undefined : (a.targetDir ?? (os === 'windows' ? undefined : DEFAULTS.target_dir_linux));
   const done: WriteRun[] = [];
-  for (let i = 0; i < a.runs && network; i++) {
-    const run = await guestNetRun(ctx, uri, g, os, {
-      sizeMb: a.sizeMb,
-      direction: a.test === 'network_in' ? 'in' : 'out',
-      hostAddress: a.hostAddress,
-      bind: a.bindAddress,
-      port: a.port,
-      connectTimeoutSec: a.connectTimeoutSec,
-      timeoutMs: a.timeoutMs,
-    });
-    ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(run.bytes_per_sec)} (${run.seconds} s, ${a.test})`, 1);
+  for (let i = 0; i < a.runs; i++) {
+    const run = network ? await netRun(ctx, uri, g, os, a) : await diskRun(ctx, uri, g, os, a, targetDir, i === 0);
+    ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(run.bytes_per_sec)} (${run.seconds} s, ${network ? a.test : `${run.mode}, ${run.timing}`})`, 1);
     done.push(run);
-  }
-  for (let i = 0; i < a.runs && !network; i++) {
-    const argv = os === 'windows' ? windowsBenchArgv(targetDir, a.sizeMb) : linuxBenchArgv(targetDir as string, a.sizeMb);
-    const r = await guestExec(ctx, uri, g, argv.path, argv.args, { timeoutMs: a.timeoutMs });
-    const parsed: ParsedRun = os === 'windows' ? parseWindowsBench(r.stdout, r.stderr, r.exitcode) : parseLinuxBench(r.stdout + r.stderr, a.sizeMb);
-    if (!parsed.ok) throw new TaskError(`${parsed.error} (writing ${a.sizeMb} MiB in ${targetDir ?? 'the temporary folder'})`, g.name);
-    if (i === 0 && parsed.refused.includes('oflag=direct')) {
-      ctx.warn(
-        `guest ${g.name}: ${targetDir} refused O_DIRECT (ramfs or an older tmpfs?); measured with ${parsed.run.mode}, ` +
-          'which may measure memory rather than a disk: set target_dir to a folder on the disk under test',
-      );
-    }
-    ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(parsed.run.bytes_per_sec)} (${parsed.run.seconds} s, ${parsed.run.mode}, ${parsed.run.timing})`, 1);
-    done.push(parsed.run);
   }
   const result = benchResult(a.test, os, a.sizeMb, targetDir ?? null, done);
   if (a.record) await recordMeasurement(ctx, g, a, result);
   return result;
+}
+
+/** One TCP transfer through the guest's NIC (network_in / network_out). */
+function netRun(ctx: TaskContext, uri: string, g: GuestFacts, os: GuestOs, a: Settings): Promise<WriteRun> {
+  return guestNetRun(ctx, uri, g, os, {
+    sizeMb: a.sizeMb,
+    direction: a.test === 'network_in' ? 'in' : 'out',
+    hostAddress: a.hostAddress,
+    bind: a.bindAddress,
+    port: a.port,
+    connectTimeoutSec: a.connectTimeoutSec,
+    timeoutMs: a.timeoutMs,
+  });
+}
+
+/** One disk write in the guest; the first run warns when O_DIRECT was refused. */
+async function diskRun(ctx: TaskContext, uri: string, g: GuestFacts, os: GuestOs, a: Settings, targetDir: string | undefined, first: boolean): Promise<WriteRun> {
+  const argv = os === 'windows' ? windowsBenchArgv(targetDir, a.sizeMb) : linuxBenchArgv(targetDir as string, a.sizeMb);
+  const r = await guestExec(ctx, uri, g, argv.path, argv.args, { timeoutMs: a.timeoutMs });
+  const parsed: ParsedRun = os === 'windows' ? parseWindowsBench(r.stdout, r.stderr, r.exitcode) : parseLinuxBench(r.stdout + r.stderr, a.sizeMb);
+  if (!parsed.ok) throw new TaskError(`${parsed.error} (writing ${a.sizeMb} MiB in ${targetDir ?? 'the temporary folder'})`, g.name);
+  if (first && parsed.refused.includes('oflag=direct')) {
+    ctx.warn(
+      `guest ${g.name}: ${targetDir} refused O_DIRECT (ramfs or an older tmpfs?); measured with ${parsed.run.mode}, ` +
+        'which may measure memory rather than a disk: set target_dir to a folder on the disk under test',
+    );
+  }
+  return parsed.run;
 }

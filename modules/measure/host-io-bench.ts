@@ -13,13 +13,13 @@ import { dirname } from 'node:path';
 import { TaskError } from '../../engine/errors.js';
 import type { ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { shJoin } from '../../engine/shell.js';
-import { Domain } from '../libvirt/domain/index.js';
 import { libvirtFacts, type GuestFacts } from '../libvirt/facts.js';
+import { inactiveDomain } from '../libvirt/parsed.js';
 import { selectGuests } from '../libvirt/select-guests.js';
 import { benchResult, benchSummary, recordMeasurement } from './bench-record.js';
 import { formatRate } from './format.js';
 import { settings, type GuestBenchResult, type GuestIoBenchArgs } from './guest-io-bench.js';
-import { LINUX_SCRIPT, parseLinuxBench, type WriteRun } from './linux-bench.js';
+import { linuxBenchArgv, parseLinuxBench, type WriteRun } from './linux-bench.js';
 import { startEndpoint, transferRun } from './net-host.js';
 
 export interface HostIoBenchArgs extends Omit<GuestIoBenchArgs, 'target_dir' | 'os' | 'agent_timeout' | 'host_address'> {
@@ -67,14 +67,16 @@ export const hostIoBench: ModuleDef<HostIoBenchArgs> = {
 
 /** The folder of the guest's first disk (not a CD-ROM) whose source is a file. */
 export function diskFolder(g: GuestFacts): string | undefined {
-  const disk = Domain.parse(g.inactiveXml)
+  const disk = inactiveDomain(g)
     .disks()
     .find((d) => d.device === 'disk' && d.sourcePath !== undefined);
   return disk?.sourceFile !== undefined ? dirname(disk.sourceFile) : undefined;
 }
 
 async function diskRun(ctx: TaskContext, folder: string, sizeMb: number, timeoutMs: number): Promise<WriteRun> {
-  const r = await ctx.conn.exec(shJoin(['sh', '-c', LINUX_SCRIPT, 'virtplay-io-bench', folder, String(Math.trunc(sizeMb))]), { timeoutMs });
+  // The guest's Linux write test, run by the host's sh.
+  const argv = linuxBenchArgv(folder, sizeMb);
+  const r = await ctx.conn.exec(shJoin([argv.path, ...argv.args]), { timeoutMs });
   const parsed = parseLinuxBench(r.stdout + r.stderr, sizeMb);
   if (!parsed.ok) throw new TaskError(`bare host: ${parsed.error} (writing ${sizeMb} MiB in ${folder} on the host)`);
   return parsed.run;
