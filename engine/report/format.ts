@@ -8,7 +8,8 @@ import type { GuestResult, ModuleResult } from '../module.js';
 import type { HostStats } from '../types.js';
 import { makeColors, visibleLength, type Colors } from './colors.js';
 import { diffLines } from './diff-text.js';
-import { pyJson, pyStr } from './py-json.js';
+import { resultJson } from '../python/json.js';
+import { pyStr } from '../python/values.js';
 import { Redactor } from './redact.js';
 import type { PlayInfo, RunSummary, TaskHostResult, TaskInfo } from './reporter.js';
 
@@ -198,7 +199,7 @@ export class LineFormatter {
     if (r.status === 'unreachable') res['unreachable'] = true;
     if (r.item !== undefined) res['item'] = r.item;
     if (task.module === 'debug') cleanDebug(res);
-    return pyJson(this.redactor.value(res), this.opts.verbosity > 2 || always ? 4 : undefined);
+    return resultJson(this.redactor.value(res), this.opts.verbosity > 2 || always ? 4 : undefined);
   }
 
   warning(message: string, host?: string): string[] {

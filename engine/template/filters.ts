@@ -4,10 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { shq } from '../shell.js';
 import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
+import { pyJson } from '../python/json.js';
+import type { JsonStyle } from '../python/json.js';
+import { pyEq, pyFormat, pyStr, pyType, tuple } from '../python/values.js';
+import { pyYaml } from '../python/yaml.js';
+import type { YamlStyle } from '../python/yaml.js';
 import { pyRegex, pyReplacement } from './regex.js';
 import { memberLookup, truthy } from './sandbox.js';
 import { Undefined, fail, need } from './undefined.js';
@@ -47,10 +52,11 @@ function compare(a: unknown, b: unknown, caseSensitive = false): number {
   return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
 }
 
-function toBool(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
+/** Ansible's bool filter (to_bool): None and booleans as they are; 'yes', 'on', '1', 'true' (any case) and 1 are true. */
+function toBool(v: unknown): boolean | null {
+  if (v === null || typeof v === 'boolean') return v;
   if (typeof v === 'number') return v === 1;
-  if (typeof v === 'string') return ['yes', 'on', '1', 'true', 't', 'y'].includes(v.trim().toLowerCase());
+  if (typeof v === 'string') return ['yes', 'on', '1', 'true'].includes(v.toLowerCase());
   return false;
 }
 
@@ -76,8 +82,26 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>, recur
 
 function uniq(items: unknown[]): unknown[] {
   const seen: unknown[] = [];
-  for (const i of items) if (!seen.some((s) => JSON.stringify(s) === JSON.stringify(i))) seen.push(i);
+  for (const i of items) if (!seen.some((s) => pyEq(s, i))) seen.push(i);
   return seen;
+}
+
+/** yaml.dump keyword arguments a playbook may pass (indent, default_flow_style). */
+function yamlStyle(kw: Record<string, unknown>, dflt: YamlStyle): YamlStyle {
+  const style: YamlStyle = { ...dflt };
+  if (kw.indent !== undefined) style.indent = Number(kw.indent);
+  if (kw.default_flow_style !== undefined) style.flow = kw.default_flow_style === null ? null : truthy(kw.default_flow_style);
+  return style;
+}
+
+/** json.dumps keyword arguments a playbook may pass (indent, sort_keys, ensure_ascii, separators). */
+function jsonStyle(kw: Record<string, unknown>, dflt: JsonStyle): JsonStyle {
+  const style: JsonStyle = { ...dflt };
+  if (kw.indent !== undefined) style.indent = Number(kw.indent);
+  if (kw.sort_keys !== undefined) style.sortKeys = truthy(kw.sort_keys);
+  if (kw.ensure_ascii !== undefined) style.ensureAscii = truthy(kw.ensure_ascii);
+  if (Array.isArray(kw.separators) && kw.separators.length === 2) style.separators = [String(kw.separators[0]), String(kw.separators[1])];
+  return style;
 }
 
 /** select/reject/selectattr/rejectattr: `items | select('match', '^a')`, `| selectattr('x')`. */
@@ -115,14 +139,14 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       const n = Number(v);
       return Number.isFinite(n) ? n : Number(d);
     },
-    string: (v) => (typeof v === 'string' ? v : v === null ? 'None' : typeof v === 'object' ? JSON.stringify(v) : String(v)),
+    string: (v) => pyStr(v),
     lower: (v) => String(v).toLowerCase(),
     upper: (v) => String(v).toUpperCase(),
     length: (v) => (isMapping(v) ? Object.keys(v).length : toList(v).length),
     join: (v, ...rest) => {
       const { args, kw } = splitKw(rest);
       const items = kw.attribute !== undefined ? toList(v).map((i) => attr(i, kw.attribute)) : toList(v);
-      return items.map((i) => (typeof i === 'string' ? i : JSON.stringify(need(i)))).join(String(kw.d ?? args[0] ?? ''));
+      return items.map(pyStr).join(pyStr(kw.d ?? args[0] ?? ''));
     },
     map: (v, ...rest) => {
       const { args, kw } = splitKw(rest);
@@ -138,13 +162,10 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       return toList(v).map((i) => filter(i, ...fargs));
     },
     list: (v) => [...toList(v)],
-    to_json: (v, ...rest) => {
-      const { kw } = splitKw(rest);
-      return JSON.stringify(v, null, kw.indent === undefined ? undefined : Number(kw.indent));
-    },
-    to_nice_json: (v, ...rest) => JSON.stringify(v, null, Number(splitKw(rest).kw.indent ?? 4)),
-    to_yaml: (v) => toYaml(v),
-    to_nice_yaml: (v, ...rest) => toYaml(v, { indent: Number(splitKw(rest).kw.indent ?? 4) }),
+    to_json: (v, ...rest) => pyJson(v, jsonStyle(splitKw(rest).kw, {})),
+    to_nice_json: (v, ...rest) => pyJson(v, jsonStyle(splitKw(rest).kw, { indent: 4, sortKeys: true, separators: [',', ': '] })),
+    to_yaml: (v, ...rest) => pyYaml(v, yamlStyle(splitKw(rest).kw, { indent: 2, flow: null })),
+    to_nice_yaml: (v, ...rest) => pyYaml(v, yamlStyle(splitKw(rest).kw, { indent: 4, flow: false })),
     from_json: (v) => {
       try {
         return JSON.parse(String(v));
@@ -231,8 +252,8 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       const out = toList(v).flat(levels === undefined || levels === null ? Infinity : Number(levels));
       return kw.skip_nulls === false ? out : out.filter((x) => x !== null && x !== 'None' && x !== 'null');
     },
-    difference: (a, b) => toList(a).filter((x) => !toList(b).includes(x)),
-    intersect: (a, b) => uniq(toList(a).filter((x) => toList(b).includes(x))),
+    difference: (a, b) => uniq(toList(a).filter((x) => !toList(b).some((y) => pyEq(x, y)))),
+    intersect: (a, b) => uniq(toList(a).filter((x) => toList(b).some((y) => pyEq(x, y)))),
     union: (a, b) => uniq([...toList(a), ...toList(b)]),
     ternary: (v, yes, no, none) => (v === null && none !== undefined ? none : truthy(v) ? yes : no),
     split: (v, sep) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(String(sep))),
@@ -284,7 +305,12 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       if (!(String(query) in parts)) throw new TemplateError(`urlsplit: unknown URL component: ${String(query)}`);
       return parts[String(query)];
     },
-    type_debug: (v) => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
+    type_debug: (v) => pyType(v),
+    // Jinja's format: printf-style, positional arguments or keyword arguments
+    format: (v, ...rest) => {
+      const { args, kw } = splitKw(rest);
+      return pyFormat(pyStr(v), Object.keys(kw).length > 0 ? kw : tuple(...args));
+    },
   };
   f.d = f.default!;
   f.count = f.length!;

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
+import { templateVars } from './sandbox.js';
 import { Undefined, need } from './undefined.js';
 
 type Vars = Record<string, unknown>;
@@ -71,7 +72,7 @@ const REFUSED = new Set(['pipe', 'url', 'password', 'template', 'fileglob', 'lin
 function run(self: unknown, name: unknown, rest: unknown[]): { values: unknown[]; kw: Record<string, unknown> } {
   const { args, kw } = splitKw(rest);
   const n = String(need(name)).replace(/^ansible\.builtin\./, '');
-  const vars = ((self as { ctx?: Vars } | undefined)?.ctx ?? {}) as Vars;
+  const vars = templateVars(self) as Vars;
   const fn = LOOKUPS[n];
   if (!fn) {
     if (REFUSED.has(n)) throw new TemplateError(`lookup '${n}' is not available in virtplay (it would run commands, reach the network or read templates on the control machine)`);

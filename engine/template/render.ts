@@ -8,7 +8,7 @@ import type { SourcePos } from '../errors.js';
 import { compiled } from './env.js';
 import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { RenderWhere } from './errors.js';
-import { truthy } from './sandbox.js';
+import { VARS, truthy } from './sandbox.js';
 import { Undefined, takePending } from './undefined.js';
 import { recalledPos } from './value-positions.js';
 
@@ -91,7 +91,7 @@ export function evalExpression(expr: string, vars: Record<string, unknown>, wher
   captured = undefined;
   takePending();
   try {
-    t.render({ ...vars, [CAPTURE]: capture });
+    t.render({ [VARS]: vars, [CAPTURE]: capture });
   } catch (err) {
     throw toError(err, 'render', where);
   }
@@ -109,7 +109,7 @@ export function renderString(s: string, vars: Record<string, unknown>, where: Re
   const t = compile(s, where);
   takePending();
   try {
-    return t.render(vars);
+    return t.render({ [VARS]: vars });
   } catch (err) {
     throw toError(err, 'render', where);
   }

@@ -4,15 +4,37 @@
  *   few non-mutating JS methods; never `constructor`, `__proto__`, `prototype` or any member of a
  *   function, so `''.constructor.constructor('return process')()` cannot reach Function;
  * - a missing variable or attribute is an Undefined (see undefined.ts), never a silent '';
- * - truth tests follow Python (empty list/dict/string are false) and fail on Undefined.
+ * - truth tests follow Python (empty list/dict/string are false) and fail on Undefined;
+ * - operators, comparisons, `in`, output, tuples, slices and dict keys follow Python (the
+ *   functions are in python-values.ts; the AST is rewritten to call them).
  * nunjucks' runtime is a shared module object; virtplay is its only user in the process.
  */
 import nunjucks from 'nunjucks';
+import { keyOf, pyAdd, pyCompareChain, pyConcat, pyDiv, pyFloorDiv, pyIn, pyMod, pyMul, pyOutput, pySlice, pySub, pyType, tuple } from '../python/values.js';
 import { Undefined, fail, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
-const internals = nunjucks as unknown as { runtime: Record<string, Fn>; nodes: unknown; parser: { parse: Fn }; compiler: { Compiler: { prototype: Record<string, Fn> } } };
+const internals = nunjucks as unknown as {
+  runtime: Record<string, Fn> & { SafeString: new (s: string) => unknown };
+  nodes: unknown;
+  lexer: Record<string, string>;
+  parser: { parse: Fn; Parser: { prototype: Record<string, Fn> } };
+  compiler: { Compiler: { prototype: Record<string, Fn> } };
+};
 const runtime = internals.runtime;
+
+/**
+ * The key under which a render's variables are passed (see render.ts): nunjucks copies a context
+ * object key by key at every render, which would read (and so template) every lazy variable;
+ * behind this one key the variables are read only when a template names them.
+ */
+export const VARS = '__vp_vars';
+
+/** The variables a template was rendered with (for lookup('vars', ...)); `context` is nunjucks' this. */
+export function templateVars(context: unknown): Record<string, unknown> {
+  const ctx = (context as { ctx?: Record<string, unknown> } | undefined)?.ctx ?? {};
+  return (ctx[VARS] as Record<string, unknown> | undefined) ?? ctx;
+}
 
 const BLOCKED = new Set(['constructor', 'prototype', 'caller', 'callee', 'arguments']);
 
@@ -83,20 +105,13 @@ function pyMethod(obj: unknown, key: string): Fn | undefined {
   return undefined;
 }
 
-export function typeWord(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object') return 'dict';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
+export const typeWord = pyType;
 
 /** Member lookup for `a.b` and `a['b']` in templates: data only. */
 export function memberLookup(obj: unknown, val: unknown): unknown {
   if (obj instanceof Undefined) return obj;
-  const key = String(val);
+  // a dict key written True, None or 1 is stored as Python prints it
+  const key = typeof val === 'string' ? val : keyOf(val);
   const missing = (why: string) => new Undefined(key, why, false);
   if (obj === undefined || obj === null) return missing(`'NoneType' object has no attribute '${key}'`);
   if (typeof obj === 'function' || BLOCKED.has(key) || key.startsWith('__')) {
@@ -146,14 +161,16 @@ let installed = false;
 export function installSandbox(): void {
   if (installed) return;
   installed = true;
-  const origLookup = runtime.contextOrFrameLookup!;
   runtime.memberLookup = memberLookup;
-  runtime.contextOrFrameLookup = function (context: unknown, frame: unknown, name: unknown) {
-    const v = origLookup.call(this, context, frame, name);
-    if (v !== undefined) return v;
-    const ctx = context as { ctx: Record<string, unknown>; env: { globals: Record<string, unknown> } };
+  runtime.contextOrFrameLookup = (context: unknown, frame: unknown, name: unknown) => {
     const n = String(name);
-    if (Object.hasOwn(ctx.ctx, n) || Object.hasOwn(ctx.env.globals, n)) return v;
+    const f = (frame as { lookup(name: string): unknown }).lookup(n);
+    if (f !== undefined) return f;
+    const ctx = context as { ctx: Record<string, unknown>; env: { globals: Record<string, unknown> } };
+    const vars = ctx.ctx[VARS] as Record<string, unknown> | undefined;
+    if (vars !== undefined && n in vars) return vars[n];
+    if (Object.hasOwn(ctx.ctx, n)) return ctx.ctx[n];
+    if (Object.hasOwn(ctx.env.globals, n)) return ctx.env.globals[n];
     switch (n) {
       case 'True': return true;
       case 'False': return false;
@@ -166,12 +183,11 @@ export function installSandbox(): void {
     if (obj instanceof Undefined) fail(obj);
     return origCallWrap.call(this, obj, name, context, args);
   };
-  const origIn = runtime.inOperator!;
-  runtime.inOperator = (key: unknown, container: unknown) => origIn(need(key), need(container));
+  runtime.inOperator = pyIn;
   const origFrom = runtime.fromIterator!;
   runtime.fromIterator = (arr: unknown) => origFrom(need(arr));
-  const origSuppress = runtime.suppressValue!;
-  runtime.suppressValue = (val: unknown, autoescape: unknown) => origSuppress(need(val), autoescape);
+  // output is Python's str() (True, None as nothing, ['a']); autoescape is off
+  runtime.suppressValue = (val: unknown) => pyOutput(need(val));
   installTransform();
 }
 
@@ -227,6 +243,32 @@ function rewrite(node: unknown): unknown {
       return new N.InlineIf!(n.lineno, n.colno, call('__vp_truthy', [n.left as AstNode], n), n.right, n.left);
     case 'Or':
       return new N.InlineIf!(n.lineno, n.colno, call('__vp_truthy', [n.left as AstNode], n), n.left, n.right);
+    case 'Compare': {
+      const ops = n.ops as AstNode[];
+      return call('__vp_compare', [n.expr as AstNode, ...ops.flatMap((o) => [literal(String(o.type), o), o.expr as AstNode])], n);
+    }
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'FloorDiv':
+    case 'Mod':
+      return call(`__vp_${n.typename.toLowerCase()}`, [n.left as AstNode, n.right as AstNode], n);
+    case 'Concat':
+      return call('__vp_concat', [n.left as AstNode, n.right as AstNode], n);
+    case 'Group': {
+      // (a, b) is a tuple; (a) is a's value
+      const items = n.children as AstNode[];
+      return items.length === 1 ? n : call('__vp_tuple', items, n);
+    }
+    case 'Dict':
+      // {key: v}: the key is an expression, as in Jinja (a name is that variable's value); not in
+      // keyword arguments (f(name=v)), which nunjucks parses as a Dict's subclass
+      for (const pair of n.children as AstNode[]) {
+        const key = pair.key as AstNode;
+        if (!(key.typename === 'Literal' && typeof key.value === 'string')) pair.key = call('__vp_key', [key], key);
+      }
+      return n;
     case 'LookupVal': {
       const val = n.val as AstNode;
       const key = val.typename === 'Literal' ? String(val.value) : '';
@@ -243,6 +285,77 @@ function installTransform(): void {
   const origParse = parser.parse;
   parser.parse = (...args: unknown[]) => rewrite(origParse(...args));
   installTestArgs();
+  installSubscripts();
+  installDictKeys();
+}
+
+type ParserThis = {
+  peekToken(): { type: string; value: string; lineno: number; colno: number } | null;
+  nextToken(): { type: string; value: string; lineno: number; colno: number };
+  parseExpression(): AstNode;
+  parseSignature(): AstNode;
+  fail(msg: string, lineno?: number, colno?: number): never;
+};
+
+/** `x[i]`, and Python's slices `x[a:b]`, `x[::-1]` (nunjucks knows only the index). */
+function subscript(p: ParserThis, target: AstNode): AstNode {
+  const open = p.nextToken();
+  const parts: (AstNode | undefined)[] = [undefined];
+  for (;;) {
+    const tok = p.peekToken();
+    if (!tok) p.fail('unexpected end of template in a subscript', open.lineno, open.colno);
+    if (tok.type === internals.lexer.TOKEN_RIGHT_BRACKET) {
+      p.nextToken();
+      break;
+    }
+    if (tok.type === internals.lexer.TOKEN_COLON) {
+      p.nextToken();
+      parts.push(undefined);
+      if (parts.length > 3) p.fail('invalid slice: too many colons', tok.lineno, tok.colno);
+      continue;
+    }
+    if (parts[parts.length - 1] !== undefined) p.fail('invalid index: expected ] or :', tok.lineno, tok.colno);
+    parts[parts.length - 1] = p.parseExpression();
+  }
+  if (parts.length === 1) {
+    if (!parts[0]) p.fail('invalid index: nothing between [ and ]', open.lineno, open.colno);
+    return new N.LookupVal!(open.lineno, open.colno, target, parts[0]);
+  }
+  const none = (): AstNode => new N.Literal!(open.lineno, open.colno, null);
+  return call('__vp_slice', [target, parts[0] ?? none(), parts[1] ?? none(), parts[2] ?? none()], open as unknown as AstNode);
+}
+
+function installSubscripts(): void {
+  const lexer = internals.lexer;
+  internals.parser.Parser.prototype.parsePostfix = function (this: ParserThis, node0: unknown) {
+    let node = node0 as AstNode;
+    for (let tok = this.peekToken(); tok; tok = this.peekToken()) {
+      if (tok.type === lexer.TOKEN_LEFT_PAREN) node = new N.FunCall!(tok.lineno, tok.colno, node, this.parseSignature());
+      else if (tok.type === lexer.TOKEN_LEFT_BRACKET) node = subscript(this, node);
+      else if (tok.type === lexer.TOKEN_OPERATOR && tok.value === '.') {
+        this.nextToken();
+        const val = this.nextToken();
+        if (val.type !== lexer.TOKEN_SYMBOL) this.fail(`expected name as lookup value, got ${val.value}`, val.lineno, val.colno);
+        node = new N.LookupVal!(tok.lineno, tok.colno, node, new N.Literal!(val.lineno, val.colno, val.value));
+      } else break;
+    }
+    return node;
+  } as Fn;
+}
+
+/** Dict literals with computed keys (`{1: 'x'}`, `{name: v}`): emitted as JS computed keys. */
+function installDictKeys(): void {
+  const proto = internals.compiler.Compiler.prototype;
+  const orig = proto.compilePair!;
+  proto.compilePair = function (this: Record<string, Fn>, ...a: unknown[]) {
+    const [node, frame] = a as [{ key: AstNode; value: AstNode }, unknown];
+    if (node.key.typename !== 'FunCall') return orig.apply(this, a);
+    this._emit!('[');
+    this.compile!(node.key, frame);
+    this._emit!(']: ');
+    this._compileExpression!(node.value, frame);
+    return undefined;
+  } as Fn;
 }
 
 /**
@@ -268,5 +381,16 @@ function installTestArgs(): void {
 /** Globals the rewritten templates call. */
 export const sandboxGlobals: Record<string, Fn> = {
   __vp_truthy: truthy,
+  __vp_compare: pyCompareChain,
+  __vp_add: pyAdd,
+  __vp_sub: pySub,
+  __vp_mul: pyMul,
+  __vp_div: pyDiv,
+  __vp_floordiv: pyFloorDiv,
+  __vp_mod: pyMod,
+  __vp_concat: pyConcat,
+  __vp_tuple: tuple,
+  __vp_key: (k) => keyOf(need(k)),
+  __vp_slice: pySlice,
   __vp_named: (v, target, key) => named(v, String(target), String(key)),
 };

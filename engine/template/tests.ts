@@ -3,6 +3,7 @@ import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
 import { pyRegex } from './regex.js';
 import { truthy } from './sandbox.js';
+import { pyCompare, pyIn } from '../python/values.js';
 import { Undefined, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -19,10 +20,8 @@ function result(v: unknown): Record<string, unknown> {
 
 function contains(container: unknown, item: unknown): boolean {
   const c = need(container);
-  if (Array.isArray(c)) return c.some((x) => x === item || JSON.stringify(x) === JSON.stringify(item));
-  if (typeof c === 'string') return c.includes(String(item));
-  if (isMapping(c)) return Object.hasOwn(c, String(item));
-  return false;
+  if (typeof c === 'string' && typeof item !== 'string') return false;
+  return Array.isArray(c) || typeof c === 'string' || isMapping(c) ? pyIn(item, c) : false;
 }
 
 const failed = (v: unknown) => result(v).failed === true;
@@ -80,13 +79,13 @@ export const tests: Record<string, Fn> = {
     const { kw } = splitKw(rest);
     return kw.match_type === 'match' ? tests.match!(v, p, { __keywords: true, ...kw }) === true : pyRegex(p, kw).test(String(need(v)));
   },
-  equalto: (v, o) => need(v) === o || JSON.stringify(v) === JSON.stringify(o),
-  eq: (v, o) => tests.equalto!(v, o),
-  ne: (v, o) => !tests.equalto!(v, o),
-  lt: (v, o) => (need(v) as number) < (o as number),
-  le: (v, o) => (need(v) as number) <= (o as number),
-  gt: (v, o) => (need(v) as number) > (o as number),
-  ge: (v, o) => (need(v) as number) >= (o as number),
+  equalto: (v, o) => pyCompare(v, '==', o),
+  eq: (v, o) => pyCompare(v, '==', o),
+  ne: (v, o) => pyCompare(v, '!=', o),
+  lt: (v, o) => pyCompare(v, '<', o),
+  le: (v, o) => pyCompare(v, '<=', o),
+  gt: (v, o) => pyCompare(v, '>', o),
+  ge: (v, o) => pyCompare(v, '>=', o),
   in: (v, c) => contains(c, need(v)),
   contains: (c, v) => contains(c, v),
   truthy: (v) => truthy(v),

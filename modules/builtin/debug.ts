@@ -23,7 +23,8 @@ export const debug: ModuleDef<Args> = {
       const value = args.var in ctx.vars ? ctx.vars[args.var] : `VARIABLE IS NOT DEFINED!`;
       return { changed: false, [args.var]: value, _ansible_verbose_always: true };
     }
-    const msg = args.msg === undefined ? 'Hello world!' : typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg);
-    return { changed: false, msg, _ansible_verbose_always: true };
+    // msg keeps its type, as Ansible's: a list or a dict is printed as one, not as a string
+    const result: Record<string, unknown> = { changed: false, _ansible_verbose_always: true, msg: args.msg === undefined ? 'Hello world!' : args.msg };
+    return result as ModuleResult;
   },
 };

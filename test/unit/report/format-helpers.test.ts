@@ -1,7 +1,8 @@
 import t from 'tap';
 import { makeColors, shouldUseColor, visibleLength } from '../../../engine/report/colors.js';
 import { diffLines } from '../../../engine/report/diff-text.js';
-import { pyJson, pyStr } from '../../../engine/report/py-json.js';
+import { resultJson as pyJson } from '../../../engine/python/json.js';
+import { pyStr } from '../../../engine/python/values.js';
 import { MASK, redact, Redactor } from '../../../engine/report/redact.js';
 
 const plain = makeColors(false);

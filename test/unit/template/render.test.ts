@@ -68,9 +68,9 @@ t.test('Ansible filters', async (t) => {
   t.same(r('{{ host.disks | rejectattr("bus", "equalto", "ide") | map(attribute="dev") | list }}'), ['vdb']);
   t.same(r('{{ guests | select("match", "win1[01]$") | list }}'), ['win10', 'win11']);
   t.same(r('{{ guests | reject("search", "11") | list }}'), ['win10']);
-  t.equal(r('{{ guests | to_json }}'), '["win10","win11"]');
+  t.equal(r('{{ guests | to_json }}'), '["win10", "win11"]', 'json.dumps separators, as Ansible');
   t.same(r('{{ \'{"a": [1]}\' | from_json }}'), { a: [1] });
-  t.equal(r('{{ {"a": 1} | to_yaml }}'), 'a: 1\n');
+  t.equal(r('{{ {"a": 1} | to_yaml }}'), '{a: 1}\n', 'PyYAML: a mapping of scalars in flow style');
   t.equal(r('{{ name | regex_replace("^Win(\\\\d+).*$", "w\\\\1") }}'), 'w10');
   t.equal(r('{{ name | regex_search("\\\\d+") }}'), '10');
   t.equal(r('{{ name | regex_search("xyz") }}'), null);
@@ -186,9 +186,12 @@ t.test('templates cannot reach Node internals', async (t) => {
   t.notOk(String(thrown(() => r(attempts[0])).message).includes('process'), 'no process object leaked into the message');
 });
 
-t.test('native types survive when rendering many times (compiled once)', async (t) => {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < 2000; i++) renderValue({ a: '{{ count + 1 }}', b: 'x-{{ name }}' }, vars, where);
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  t.ok(ms < 5000, `2000 renders took ${ms.toFixed(0)} ms`);
+t.test('native types survive when rendering many times (compiled once, cached)', async (t) => {
+  // speed is measured by test/bench/template-engines.ts, not asserted here
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const out = renderValue({ a: '{{ count + 1 }}', b: 'x-{{ name }}' }, { ...vars, count: i }, where) as { a: unknown; b: unknown };
+    if (out.a !== i + 1 || typeof out.b !== 'string') seen.add(JSON.stringify(out));
+  }
+  t.same([...seen], [], 'every render gave a number and a string');
 });
