@@ -64,6 +64,10 @@ export interface Task {
   listen: string[];
   /** Task-level `vars:` (not yet templated); above play vars, below registered and extra vars. */
   vars?: Vars;
+  /** run_once: on the first host of the batch only; its result is registered for every host of it. */
+  runOnce?: boolean;
+  /** The diff keyword: show (true) or hide (false) this task's diff whatever --diff says. */
+  diff?: boolean;
 }
 
 export interface Play {
@@ -76,6 +80,12 @@ export interface Play {
   sectionEnds: number[];
   handlers: Task[];
   tags: string[];
+  /** serial: batch sizes (counts or percentages, as written; templates rendered at run time). */
+  serial?: (number | string)[];
+  /** The connection keyword: the transport when the host's ansible_connection does not say. */
+  connection?: string;
+  /** The diff keyword for every task of the play (a task's own wins). */
+  diff?: boolean;
   pos: SourcePos;
 }
 

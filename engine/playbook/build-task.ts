@@ -21,6 +21,8 @@ export interface TaskContext {
   moduleNames: readonly string[];
   /** Play-level check_mode, the default for its tasks. */
   checkMode?: boolean;
+  /** The play's diff keyword (a task's own wins). */
+  diff?: boolean;
   handler: boolean;
 }
 
@@ -229,5 +231,8 @@ export function buildTask(raw: Record<string, unknown>, src: Source, path: Path,
   if (vars) task.vars = vars;
   if (raw.changed_when !== undefined) task.changedWhen = changedWhen;
   if (raw.failed_when !== undefined) task.failedWhen = failedWhen;
+  if (raw.run_once === true) task.runOnce = true;
+  const diff = (raw.diff as boolean | undefined) ?? ctx.diff;
+  if (diff !== undefined) task.diff = diff;
   return task;
 }

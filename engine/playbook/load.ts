@@ -119,7 +119,7 @@ async function buildPlay(raw: Record<string, unknown>, pi: number, src: Source, 
   const checkMode = raw.check_mode as boolean | undefined;
   const build = (section: Section | 'handlers') =>
     ((raw[section] as Record<string, unknown>[] | null) ?? []).map((t, ti) =>
-      buildTask(t, src, [...path, section, ti], { moduleNames: opts.moduleNames, checkMode, handler: section === 'handlers' }),
+      buildTask(t, src, [...path, section, ti], { moduleNames: opts.moduleNames, checkMode, diff: raw.diff as boolean | undefined, handler: section === 'handlers' }),
     );
   const handlers = build('handlers');
   // pre_tasks, tasks, post_tasks: one list, with the places where notified handlers run.
@@ -139,8 +139,21 @@ async function buildPlay(raw: Record<string, unknown>, pi: number, src: Source, 
     sectionEnds,
     handlers,
     tags: tagList(raw.tags),
+    ...playKeywords(raw, src, path),
     pos: src.pos(path),
   };
+}
+
+/** serial, connection and diff, when the play sets them (serial: one value or a list). */
+function playKeywords(raw: Record<string, unknown>, src: Source, path: (string | number)[]): Pick<Play, 'serial' | 'connection' | 'diff'> {
+  const out: Pick<Play, 'serial' | 'connection' | 'diff'> = {};
+  if (raw.serial !== undefined && raw.serial !== null) {
+    out.serial = (Array.isArray(raw.serial) ? raw.serial : [raw.serial]) as (number | string)[];
+    checkTemplates(out.serial, src, [...path, 'serial']);
+  }
+  if (typeof raw.connection === 'string') out.connection = raw.connection;
+  if (typeof raw.diff === 'boolean') out.diff = raw.diff;
+  return out;
 }
 
 export async function loadPlaybookSource(src: Source, opts: LoadOptions): Promise<Playbook> {

@@ -113,7 +113,7 @@ export class LineFormatter {
       for (const text of lines) out.push({ text, routine: false });
     };
 
-    if (this.opts.diff && !aggregate && Array.isArray(res.diff) && (res.changed || r.status === 'changed')) {
+    if ((task.diff ?? this.opts.diff) && !aggregate && Array.isArray(res.diff) && (res.changed || r.status === 'changed')) {
       detail(diffLines(this.redactor.value(res.diff), c));
     }
     for (const w of Array.isArray(res.warnings) ? res.warnings : []) detail(this.warning(String(w)));

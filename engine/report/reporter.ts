@@ -18,6 +18,8 @@ export interface TaskInfo {
   handler: boolean;
   /** Hosts the task starts on (hosts that failed or were unreachable earlier are gone). */
   hosts: string[];
+  /** The task's diff keyword (its own or its play's): shows or hides its diff whatever --diff says. */
+  diff?: boolean;
 }
 
 export interface TaskHostResult {

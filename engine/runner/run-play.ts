@@ -2,7 +2,9 @@
  * Ansible's linear strategy: each task runs on every active host (up to --forks at a time) and
  * the next task starts when all hosts are done. A failed or unreachable host leaves the play;
  * the others go on. Notified handlers run at the end of each section (pre_tasks, tasks,
- * post_tasks), as in Ansible.
+ * post_tasks), as in Ansible. With `serial`, the whole play runs on one batch of hosts after
+ * another; a batch whose hosts all fail ends the run (runPlay says 'stop'), as ansible-playbook's.
+ * A run_once task runs on the batch's first host and its result is registered for all of them.
  */
 import pLimit from 'p-limit';
 import type { ModuleDef } from '../module.js';
@@ -13,7 +15,9 @@ import { magicVars, playMagic } from './magic-vars.js';
 import { shownName } from './play-text.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { runTaskOnHost } from './run-task.js';
+import { serialBatches } from './serial.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
+import { isTemplate, renderString } from '../template/render.js';
 
 export interface PlayEnv {
   modules: Map<string, ModuleDef>;
@@ -25,27 +29,44 @@ export interface PlayEnv {
   extraVars: Vars;
   tags: TagFilter;
   reporter: Reporter;
-  connection(h: HostState): LazyConnection;
+  connection(h: HostState, play?: Play): LazyConnection;
   signal?: AbortSignal;
   /** Every host of the play (for ansible_play_hosts_all and hostvars); default: the task's hosts. */
   allHosts?: HostState[];
   /** The groups magic variable: group name to its hosts. */
   groups?: Record<string, string[]>;
+  /** The serial batch being run (ansible_play_batch: its hosts that have not failed). */
+  batch?: HostState[];
 }
 
-export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<void> {
+export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<'stop' | 'next'> {
   const env: PlayEnv = { ...playEnv, allHosts: hosts };
-  await env.reporter.playStart({ name: shownName(play.name, play.vars, env.extraVars), hosts: hosts.map((h) => h.name) });
-  for (const h of hosts) h.notified.clear();
+  const name = shownName(play.name, play.vars, env.extraVars);
+  const serial = play.serial?.map((v) => (typeof v === 'string' && isTemplate(v) ? String(renderString(v, { ...play.vars, ...env.extraVars }, { pos: play.pos })) : v));
+  const batches = serialBatches(hosts, serial);
+  // no host: the banner alone, as ansible-playbook prints it before "no hosts matched"
+  if (batches.length === 0) await env.reporter.playStart({ name, hosts: [] });
+  for (const batch of batches) {
+    await env.reporter.playStart({ name, hosts: batch.map((h) => h.name) });
+    await runBatch(play, batch, env);
+    if (env.signal?.aborted) return 'stop';
+    if (batch.length > 0 && active(batch).length === 0) return 'stop';
+  }
+  return 'next';
+}
+
+async function runBatch(play: Play, batch: HostState[], playEnv: PlayEnv): Promise<void> {
+  const env: PlayEnv = { ...playEnv, batch };
+  for (const h of batch) h.notified.clear();
   let start = 0;
   for (const end of play.sectionEnds) {
     for (const task of play.tasks.slice(start, end)) {
       if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
       if (env.signal?.aborted) return;
-      await runTaskOnHosts(task, false, active(hosts), play, env);
+      await runTaskOnHosts(task, false, active(batch), play, env);
     }
     start = end;
-    await runHandlers(play, hosts, env);
+    await runHandlers(play, batch, env);
     if (env.signal?.aborted) return;
   }
 }
@@ -64,15 +85,18 @@ function active(hosts: HostState[]): HostState[] {
   return hosts.filter((h) => !h.failed && !h.unreachable);
 }
 
-async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], play: Play, env: PlayEnv): Promise<void> {
-  if (hosts.length === 0) return;
+async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], play: Play, env: PlayEnv): Promise<void> {
+  if (batch.length === 0) return;
+  // run_once: the first host runs it; the others get its result registered (below)
+  const hosts = task.runOnce ? batch.slice(0, 1) : batch;
   const info: TaskInfo = { name: shownName(task.name, { ...play.vars, ...task.vars }, env.extraVars), module: task.module, handler, hosts: hosts.map((h) => h.name) };
+  if (task.diff !== undefined) info.diff = task.diff;
   await env.reporter.taskStart(info);
   const module = env.modules.get(task.module);
   if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it
   const limit = pLimit(Math.max(1, env.forks));
-  const playHosts = env.allHosts ?? hosts;
-  const shared = playMagic(play, active(playHosts), playHosts, env);
+  const playHosts = env.allHosts ?? batch;
+  const shared = playMagic(play, active(env.batch ?? playHosts), playHosts, { ...env, diff: task.diff ?? env.diff });
   const magic = (h: HostState): Vars => magicVars(h, shared);
   // Results are reported in completion order, like Ansible's free output within one task.
   let reporting = Promise.resolve();
@@ -83,13 +107,14 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
         const r = await runTaskOnHost(task, h, vars, {
           module,
           check: env.check,
-          diff: env.diff,
+          diff: task.diff ?? env.diff,
           verbosity: env.verbosity,
           runDir: env.runDir,
           reporter: env.reporter,
-          conn: env.connection(h),
+          conn: env.connection(h, play),
         });
         record(task, h, r);
+        if (task.runOnce) shareRunOnce(task, h, batch.slice(1), r);
         reporting = reporting.then(() => env.reporter.hostResult(info, r));
         await reporting;
       }),
@@ -98,8 +123,22 @@ async function runTaskOnHosts(task: Task, handler: boolean, hosts: HostState[], 
   await env.reporter.taskEnd(info);
 }
 
+/**
+ * What Ansible gives the other hosts of the batch after a run_once task: the registered result and
+ * the facts; a failure that is not ignored fails them all (counted once, on the host that ran).
+ */
+function shareRunOnce(task: Task, ran: HostState, others: HostState[], r: TaskHostResult): void {
+  for (const h of others) {
+    if (task.register) h.registered[task.register] = ran.registered[task.register];
+    const facts = r.result.ansible_facts;
+    if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
+    if (r.status === 'failed' && !r.ignored) h.failed = true;
+  }
+}
+
 function record(task: Task, h: HostState, r: TaskHostResult): void {
-  if (task.register) h.registered[task.register] = r.result;
+  // A registered result that ran always says whether it failed (Ansible's TaskExecutor); a skipped one does not.
+  if (task.register) h.registered[task.register] = r.status === 'skipped' ? r.result : { ...r.result, failed: r.result.failed ?? r.status === 'failed' };
   // Failed guests leave the run; the host and its other guests go on (see GuestResult).
   if (r.failedGuests?.length) {
     if (r.ignored) {

@@ -2,7 +2,7 @@
 import { EXIT } from '../errors.js';
 import type { ModuleDef } from '../module.js';
 import type { Reporter, RunSummary } from '../report/reporter.js';
-import type { Inventory, Playbook, Vars } from '../types.js';
+import type { Inventory, Play, Playbook, Vars } from '../types.js';
 import { hostVars } from '../inventory/host-vars.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { newHostState, type HostState } from './host-state.js';
@@ -43,11 +43,15 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     }
     return s;
   };
-  const connection = (h: HostState) => {
-    let c = conns.get(h.name);
+  // One connection per host (and per transport, when a play's connection keyword picks another);
+  // the host's own ansible_connection wins over the keyword, as in Ansible.
+  const connection = (h: HostState, play?: Play) => {
+    const key = play?.connection === undefined ? h.name : `${h.name}\0${play.connection}`;
+    let c = conns.get(key);
     if (!c) {
-      c = new LazyConnection(h.name, () => o.connect(h.name, { ...h.inventoryVars, ...o.extraVars }));
-      conns.set(h.name, c);
+      const keyword = play?.connection === undefined ? {} : { ansible_connection: play.connection };
+      c = new LazyConnection(h.name, () => o.connect(h.name, { ...keyword, ...h.inventoryVars, ...o.extraVars }));
+      conns.set(key, c);
     }
     return c;
   };
@@ -58,7 +62,8 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
       if (o.signal?.aborted) break;
       const names = selectHosts(o.inventory, playPattern(play, o.extraVars)).filter((n) => !o.limitHosts || o.limitHosts.has(n));
       const hosts = names.map(stateOf).filter((h) => !h.failed && !h.unreachable);
-      await runPlay(play, hosts, {
+      // A batch whose hosts all failed ends the run, as ansible-playbook's break_play.
+      const end = await runPlay(play, hosts, {
         modules: o.modules,
         forks: o.forks,
         check: o.check,
@@ -72,6 +77,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
         signal: o.signal,
         groups,
       });
+      if (end === 'stop') break;
     }
   } finally {
     await Promise.allSettled([...conns.values()].map((c) => c.close()));
@@ -89,6 +95,18 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     failedGuests: Object.fromEntries(all.filter((h) => h.failedGuests.size > 0).map((h) => [h.name, [...h.failedGuests.values()]])),
     exitCode,
     durationMs: Date.now() - started,
-    transport: Object.fromEntries([...conns.entries()].map(([n, c]) => [n, { ...c.stats }])),
+    transport: transportStats(conns),
   };
+}
+
+/** Connections and commands per host (summed over its transports). */
+function transportStats(conns: Map<string, LazyConnection>): Record<string, { connections: number; commands: number }> {
+  const out: Record<string, { connections: number; commands: number }> = {};
+  for (const [key, c] of conns) {
+    const host = key.split('\0')[0]!;
+    const t = (out[host] ??= { connections: 0, commands: 0 });
+    t.connections += c.stats.connections;
+    t.commands += c.stats.commands;
+  }
+  return out;
 }

@@ -64,9 +64,12 @@ function toError(err: unknown, phase: 'syntax' | 'render', where: RenderWhere): 
   return new TemplateError(`${what}: ${nunjucksMessage(err)}`, where);
 }
 
-/** `{{ expr }}` evaluated into the capture slot (keeps the native value). */
-function wrap(expr: string): string {
-  return `{{ ${CAPTURE}((${expr})) }}`;
+/**
+ * `{{ expr }}` evaluated into the capture slot (keeps the native value). A condition is evaluated
+ * in a block tag instead, where string literals take Python's escapes (see string-literals.ts).
+ */
+function wrap(expr: string, condition = false): string {
+  return condition ? `{% if ${CAPTURE}((${expr})) %}{% endif %}` : `{{ ${CAPTURE}((${expr})) }}`;
 }
 
 /** The text the user wrote, for syntax error columns: the source and how much was put before it. */
@@ -86,8 +89,8 @@ function compile(src: string, where: RenderWhere, origin?: Origin) {
 }
 
 /** Evaluate one expression (no braces) to its native value. */
-export function evalExpression(expr: string, vars: Record<string, unknown>, where: RenderWhere = {}, origin?: Origin): unknown {
-  const t = compile(wrap(expr), where, origin ?? { src: `{{ ${expr} }}`, shift: 3 });
+export function evalExpression(expr: string, vars: Record<string, unknown>, where: RenderWhere = {}, origin?: Origin, condition = false): unknown {
+  const t = compile(wrap(expr, condition), where, origin ?? { src: `{{ ${expr} }}`, shift: 3 });
   captured = undefined;
   takePending();
   try {
@@ -157,7 +160,7 @@ export function evalCondition(exprs: readonly (string | boolean)[], vars: Record
     const pos = recalledPos(exprs, i);
     const w = pos ? { ...where, pos } : where;
     const inner = bare(e);
-    const v = evalExpression(inner, vars, w, inner === e ? undefined : { src: e.trim(), shift: 0 });
+    const v = evalExpression(inner, vars, w, inner === e ? undefined : { src: e.trim(), shift: 0 }, inner === e);
     // a condition that renders to the string "False" (e.g. `when: "{{ flag }}"` with a string) is false
     const result = typeof v === 'string' ? !['', 'false', 'no', 'off', '0', 'none'].includes(v.trim().toLowerCase()) : truthy(v);
     if (!result) return false;

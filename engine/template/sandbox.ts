@@ -11,6 +11,7 @@
  */
 import nunjucks from 'nunjucks';
 import { keyOf, pyAdd, pyCompareChain, pyConcat, pyDiv, pyFloorDiv, pyIn, pyMod, pyMul, pyOutput, pySlice, pySub, pyType, tuple } from '../python/values.js';
+import { installStringLiterals } from './string-literals.js';
 import { Undefined, fail, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -287,6 +288,7 @@ function installTransform(): void {
   installTestArgs();
   installSubscripts();
   installDictKeys();
+  installStringLiterals(internals.lexer as unknown as { lex(src: string): unknown });
 }
 
 type ParserThis = {

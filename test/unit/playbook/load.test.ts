@@ -103,7 +103,7 @@ t.test('each kind of error names file:line:col and what was expected', async (t)
     ['wrong-type.yml', 6, 16, "argument 'count' for module attach_iso must be an integer, got string 'many' (in task 'ISO')"],
     ['missing-arg.yml', 5, 9, "missing required argument 'path' for module attach_iso (in task 'ISO')"],
     ['bad-enum.yml', 5, 16, "argument 'model' for module virtio_nic must be one of: virtio, e1000; got 'virtoi' (did you mean 'virtio'?) (in task 'NIC')"],
-    ['bad-play-key.yml', 2, 3, "unknown key 'become' in play #1; expected one of: name, hosts, vars, vars_files, pre_tasks, tasks, post_tasks, handlers, tags, gather_facts, check_mode"],
+    ['bad-play-key.yml', 2, 3, "unknown key 'become' in play #1; expected one of: name, hosts, vars, vars_files, pre_tasks, tasks, post_tasks, handlers, tags, gather_facts, check_mode, serial, connection, diff"],
     ['import.yml', 1, 3, 'import_playbook is not supported by virtplay; pass several playbooks on the command line instead'],
     ['bad-when.yml', 5, 13, "template syntax error: unexpected token: }} (template line 1, column 6) (in the 'when' of task 'cond')"],
   ];
@@ -120,8 +120,8 @@ t.test('each kind of error names file:line:col and what was expected', async (t)
 t.test('more errors, from small inline playbooks', async (t) => {
   const cases: [string, number, number, string][] = [
     ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      register: 5\n', 5, 17, "key 'register' in task 'x' must be a string, got integer 5"],
-    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      regsiter: r\n', 5, 7, "unknown key 'regsiter' in task 'x': it already has the module 'debug_msg', so this must be a task keyword, one of: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args (did you mean 'register'?)"],
-    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      become: true\n', 5, 7, "task keyword 'become' is not supported by virtplay; supported keywords: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args"],
+    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      regsiter: r\n', 5, 7, "unknown key 'regsiter' in task 'x': it already has the module 'debug_msg', so this must be a task keyword, one of: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff (did you mean 'register'?)"],
+    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      become: true\n', 5, 7, "task keyword 'become' is not supported by virtplay; supported keywords: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff"],
     ['- hosts: all\n  tasks:\n    - block:\n        - debug_msg: {}\n', 3, 7, "'block' is not supported by virtplay"],
     ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      listen: t\n', 5, 7, "'listen' is only valid in handlers, not in task 'x'"],
     ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      notify: restrat\n  handlers:\n    - name: restart\n      debug_msg: {}\n', 5, 15, "task 'x' notifies 'restrat', but the play has no handler of that name or listen topic; handlers: restart"],
