@@ -1,6 +1,7 @@
 /**
  * Ansible's magic variables that a play's tasks see, above every other variable (Ansible merges
- * them last): the play's hosts, `groups`, check and diff mode, verbosity, `hostvars` (each host's
+ * them last): the play's hosts, `groups`, check and diff mode, verbosity, the tags asked for,
+ * the interpreter running the playbook (Node here), `hostvars` (each host's
  * variables, read when used), `omit` (an argument whose value is it is left out), and
  * `ansible_host` defaulting to the inventory name.
  */
@@ -15,6 +16,8 @@ export interface MagicEnv {
   diff: boolean;
   verbosity: number;
   groups?: Record<string, string[]>;
+  /** --tags and --skip-tags (ansible_run_tags, ansible_skip_tags). */
+  tags?: { tags: string[]; skipTags: string[] };
 }
 
 /** The variables every host of one task shares, computed once per task. */
@@ -29,6 +32,10 @@ export function playMagic(play: Play, active: readonly HostState[], all: readonl
     ansible_check_mode: env.check,
     ansible_diff_mode: env.diff,
     ansible_verbosity: env.verbosity,
+    ansible_run_tags: env.tags && env.tags.tags.length > 0 ? [...env.tags.tags] : ['all'],
+    ansible_skip_tags: env.tags ? [...env.tags.skipTags] : [],
+    // the interpreter running the playbook: for virtplay, Node's (README: deliberate differences)
+    ansible_playbook_python: process.execPath,
     hostvars: hostVars(all),
     groups: env.groups ?? { all: all.map((x) => x.name) },
     omit: OMIT,
