@@ -6,7 +6,7 @@
  * - a missing variable or attribute is an Undefined (see undefined.ts), never a silent '';
  * - truth tests follow Python (empty list/dict/string are false) and fail on Undefined;
  * - operators, comparisons, `in`, output, tuples, slices and dict keys follow Python (the
- *   functions are in python-values.ts; the AST is rewritten to call them).
+ *   functions are in engine/python/values.ts; the AST is rewritten to call them).
  * nunjucks' runtime is a shared module object; virtplay is its only user in the process.
  */
 import nunjucks from 'nunjucks';
@@ -16,7 +16,7 @@ import { Undefined, fail, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
 const internals = nunjucks as unknown as {
-  runtime: Record<string, Fn> & { SafeString: new (s: string) => unknown };
+  runtime: Record<string, Fn>;
   nodes: unknown;
   lexer: Record<string, string>;
   parser: { parse: Fn; Parser: { prototype: Record<string, Fn> } };
@@ -345,15 +345,18 @@ function installSubscripts(): void {
   } as Fn;
 }
 
-/** Dict literals with computed keys (`{1: 'x'}`, `{name: v}`): emitted as JS computed keys. */
+/**
+ * Dict literals: every key is emitted as a JS computed key (`{[k]: v}`), so an expression key
+ * (`{1: 'x'}`, `{name: v}`) works and a key written '__proto__' is an own key, never the object's
+ * prototype. Keyword arguments (a Dict's subclass) keep their names.
+ */
 function installDictKeys(): void {
   const proto = internals.compiler.Compiler.prototype;
-  const orig = proto.compilePair!;
   proto.compilePair = function (this: Record<string, Fn>, ...a: unknown[]) {
     const [node, frame] = a as [{ key: AstNode; value: AstNode }, unknown];
-    if (node.key.typename !== 'FunCall') return orig.apply(this, a);
+    const key = node.key.typename === 'Symbol' ? new N.Literal!(node.key.lineno, node.key.colno, node.key.value) : node.key;
     this._emit!('[');
-    this.compile!(node.key, frame);
+    this.compile!(key, frame);
     this._emit!(']: ');
     this._compileExpression!(node.value, frame);
     return undefined;
