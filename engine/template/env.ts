@@ -6,6 +6,7 @@
 import nunjucks from 'nunjucks';
 import { makeFilters, strict } from './filters.js';
 import { lookup, query } from './lookups.js';
+import { pyDict } from './globals.js';
 import { installSandbox, sandboxGlobals } from './sandbox.js';
 import { tests } from './tests.js';
 
@@ -31,6 +32,7 @@ export function templateEnv(): nunjucks.Environment {
   for (const [name, fn] of Object.entries(builtins)) if (!(name in own)) e.addFilter(name, strict(fn));
   for (const [name, fn] of Object.entries(own)) e.addFilter(name, NON_STRICT.has(name) ? fn : strict(fn));
   for (const [name, fn] of Object.entries(sandboxGlobals)) e.addGlobal(name, fn);
+  e.addGlobal('dict', pyDict);
   e.addGlobal('lookup', lookup);
   e.addGlobal('query', query);
   e.addGlobal('q', query);
