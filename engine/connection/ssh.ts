@@ -3,8 +3,6 @@
  * most `maxSessions` exec channels open at once (OpenSSH's MaxSessions defaults to 10; the rest
  * queue). Every transport failure becomes an UnreachableError with a message a user can act on.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';

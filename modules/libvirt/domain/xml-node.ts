@@ -145,12 +145,8 @@ export class XElement {
 
   /** The namespace URI bound to `prefix` here or on an ancestor ('' for the default namespace). */
   lookupNamespace(prefix: string): string | undefined {
-    const key = prefix === '' ? 'xmlns' : `xmlns:${prefix}`;
-    for (let e: XElement | undefined = this; e; e = e.parent) {
-      const v = e.attr(key);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    const v = this.attr(prefix === '' ? 'xmlns' : `xmlns:${prefix}`);
+    return v !== undefined ? v : this.parent?.lookupNamespace(prefix);
   }
 
   /** The namespace URI of this element's own name. */

