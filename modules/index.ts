@@ -11,8 +11,9 @@ import { deviceNamesCheck } from './libvirt/device-names-check.js';
 import { domainState } from './libvirt/domain-state.js';
 import { virtioDisk } from './libvirt/virtio-disk.js';
 import { virtioNic } from './libvirt/virtio-nic.js';
+import { virtioRng } from './libvirt/virtio-rng.js';
 import { guestIoBench } from './measure/guest-io-bench.js';
 import { hostIoBench } from './measure/host-io-bench.js';
 import { ioBenchTable } from './measure/io-bench-table.js';
 
-export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, domainState, virtioBootstrap, deviceNamesCheck, guestIoBench, hostIoBench, ioBenchTable];
+export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, virtioRng, domainState, virtioBootstrap, deviceNamesCheck, guestIoBench, hostIoBench, ioBenchTable];

@@ -1,7 +1,7 @@
 /**
  * The modules' plans (not just the model) against a real libvirt: every corpus domain, in both
  * forms, goes through virtio_nic + virtio_disk (all) + boot_disk (vda) exactly as
- * playbooks/linux-virtio.yml chains them, and is defined (`define --validate`: libvirt's RNG
+ * playbooks/linux-virtio.yml chains them, then virtio_rng, and is defined (`define --validate`: libvirt's RNG
  * schema and its own checks) on lab host lab4 under a fresh name and UUID, read back and
  * undefined: one virsh process for the whole batch. Every one must be accepted, read back equal,
  * and plan nothing on a second run.
@@ -20,6 +20,7 @@ import { Domain, semanticDiff } from '../../../modules/libvirt/domain/index.js';
 import { bootDiskSpec } from '../../../modules/libvirt/boot-disk.js';
 import { virtioDiskSpec } from '../../../modules/libvirt/virtio-disk.js';
 import { virtioNicSpec } from '../../../modules/libvirt/virtio-nic.js';
+import { virtioRngSpec } from '../../../modules/libvirt/virtio-rng.js';
 import { ensureLab, labHost, lockLab, run, virshAs } from '../../lab/lab.js';
 import { corpusCases, guestFacts } from '../../unit/modules/plan-helpers.js';
 
@@ -27,7 +28,7 @@ const HOST = 'lab4';
 const MARK = '@@@vpmod';
 const SYS = '/var/lib/virtplay-corpus/sys.qcow2';
 
-/** The three tasks of playbooks/linux-virtio.yml, in order, on one parsed domain. */
+/** The three tasks of playbooks/linux-virtio.yml, in order, then virtio_rng, on one parsed domain. */
 function playbookPlan(xml: string): { xml: string; changes: string[] } {
   const dom = Domain.parse(xml);
   const changes: string[] = [];
@@ -35,6 +36,7 @@ function playbookPlan(xml: string): { xml: string; changes: string[] } {
     () => virtioNicSpec.plan(dom, {}, guestFacts(xml)),
     () => virtioDiskSpec.plan(dom, { disks: 'all' }, guestFacts(xml)),
     () => bootDiskSpec.plan(dom, { disk: 'vda' }, guestFacts(xml)),
+    () => virtioRngSpec.plan(dom, {}, guestFacts(xml)),
   ]) {
     // each task plans on what the previous one left (as the fact cache carries it)
     changes.push(...step());
