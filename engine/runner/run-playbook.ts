@@ -99,14 +99,12 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
   };
 }
 
-/** Connections and commands per host (summed over its transports). */
-function transportStats(conns: Map<string, LazyConnection>): Record<string, { connections: number; commands: number }> {
-  const out: Record<string, { connections: number; commands: number }> = {};
+/** Each host's transport counters (connections, commands, reconnects...), summed over its transports. */
+function transportStats(conns: Map<string, LazyConnection>): RunSummary['transport'] {
+  const out: Record<string, Record<string, number>> = {};
   for (const [key, c] of conns) {
-    const host = key.split('\0')[0]!;
-    const t = (out[host] ??= { connections: 0, commands: 0 });
-    t.connections += c.stats.connections;
-    t.commands += c.stats.commands;
+    const t = (out[key.split('\0')[0]!] ??= {});
+    for (const [k, v] of Object.entries(c.stats)) if (typeof v === 'number') t[k] = (t[k] ?? 0) + v;
   }
-  return out;
+  return out as RunSummary['transport'];
 }

@@ -35,7 +35,7 @@ const probe: ModuleDef<{ id: string; fail?: boolean }> = {
 };
 const SCHEMA = { type: 'object', properties: { id: { type: 'string' }, fail: { type: 'boolean' } }, required: ['id'], additionalProperties: false };
 
-async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = {}): Promise<{ code: number; text: string; connects: Vars[] }> {
+async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = {}): Promise<{ code: number; text: string; connects: Vars[]; transport: Record<string, unknown> }> {
   ran = [];
   const dir = mkdtempSync(join(tmpdir(), 'vp-play-keywords-'));
   const invFile = join(dir, 'hosts.yml');
@@ -52,11 +52,11 @@ async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = 
     modules: new Map([['probe', probe as unknown as ModuleDef]]), reporter, runDir: dir,
     connect: async (host, vars) => {
       connects.push({ host, ansible_connection: vars.ansible_connection });
-      return { exec: async () => ({ code: 0, stdout: '', stderr: '' }), close: async () => {}, stats: { connections: 1, commands: 0 } } as unknown as Connection;
+      return { exec: async () => ({ code: 0, stdout: '', stderr: '' }), close: async () => {}, stats: { connections: 1, commands: 0, reconnects: 0 } } as unknown as Connection;
     },
   });
   await reporter.finish(summary);
-  return { code: summary.exitCode, text, connects };
+  return { code: summary.exitCode, text, connects, transport: summary.transport };
 }
 
 t.test("serial's batches, as ansible-playbook's _get_serialized_batches", async (t) => {
@@ -128,6 +128,7 @@ t.test("the play keyword connection, below the host's own ansible_connection", a
     ],
     "h1's own ssh wins over the keyword; h2 connects locally in the first play and as by default in the second",
   );
+  t.same(r.transport['h2'], { connections: 2, commands: 0, reconnects: 0 }, "--json's transport sums a host's connections, every counter kept");
 });
 
 t.test('the diff keyword shows or hides a diff whatever --diff says', async (t) => {
