@@ -7,6 +7,7 @@
  * A run_once task runs on the batch's first host and its result is registered for all of them.
  */
 import pLimit from 'p-limit';
+import { InputError } from '../errors.js';
 import type { ModuleDef } from '../module.js';
 import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
@@ -42,8 +43,7 @@ export interface PlayEnv {
 export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<'stop' | 'next'> {
   const env: PlayEnv = { ...playEnv, allHosts: hosts };
   const name = shownName(play.name, play.vars, env.extraVars);
-  const serial = play.serial?.map((v) => (typeof v === 'string' && isTemplate(v) ? String(renderString(v, { ...play.vars, ...env.extraVars }, { pos: play.pos })) : v));
-  const batches = serialBatches(hosts, serial);
+  const batches = serialBatches(hosts, play.serial?.map((v) => serialValue(v, play, env)));
   // no host: the banner alone, as ansible-playbook prints it before "no hosts matched"
   if (batches.length === 0) await env.reporter.playStart({ name, hosts: [] });
   for (const batch of batches) {
@@ -53,6 +53,13 @@ export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv):
     if (batch.length > 0 && active(batch).length === 0) return 'stop';
   }
   return 'next';
+}
+
+/** One serial value, templated: a count or a percentage, else the play stops here with exit 6. */
+function serialValue(v: number | string, play: Play, env: PlayEnv): number | string {
+  const value = typeof v === 'string' && isTemplate(v) ? renderString(v, { ...play.vars, ...env.extraVars }, { pos: play.pos }) : v;
+  if (typeof value === 'number' ? Number.isInteger(value) : /^\s*-?\d+%?\s*$/.test(String(value))) return value as number | string;
+  throw new InputError(`serial of play '${play.name}': ${JSON.stringify(value)} is neither a count nor a percentage`, play.pos);
 }
 
 async function runBatch(play: Play, batch: HostState[], playEnv: PlayEnv): Promise<void> {

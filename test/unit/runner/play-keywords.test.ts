@@ -89,6 +89,21 @@ t.test('serial runs the whole play per batch; a batch whose hosts all fail ends 
   t.equal(r.code, 2);
 });
 
+t.test('a serial value that is neither a count nor a percentage stops the run with exit 6', async (t) => {
+  await t.rejects(
+    play(`
+- name: odd serial
+  hosts: all
+  gather_facts: false
+  serial: "{{ 'some' }}"
+  tasks:
+    - { name: a, probe: { id: a } }
+`),
+    { exitCode: 6, message: /play\.yml:2:3: serial of play 'odd serial': "some" is neither a count nor a percentage/ },
+  );
+  t.same(ran, [], 'no task ran');
+});
+
 t.test('a failing run_once task fails every host of its batch', async (t) => {
   const r = await play(`
 - hosts: all
