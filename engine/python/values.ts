@@ -18,7 +18,8 @@ export function tuple(...items: unknown[]): unknown[] {
 
 export const isTuple = (v: unknown): v is unknown[] => Array.isArray(v) && TUPLES.has(v);
 
-const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
+/** A dict: an object that is not a list (nor a String object, which nunjucks' safe strings are). */
+export const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
 const isNumeric = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
 
 /** Python's type name of a value, for error messages and type_debug. */

@@ -192,6 +192,12 @@ function writeScalar(w: Writer, v: Scalar, indent: number, flowLevel: number, si
 /** PyYAML writes a key as `key:` unless it is empty or spans lines (then `? key`). */
 const simpleKey = (k: string): boolean => k !== '' && !/[\n\x85\u2028\u2029]/.test(k) && k.length < 128;
 
+/** A value PyYAML can represent here (not Undefined, a function, a symbol or a bigint). */
+function representable(x: unknown): void {
+  need(x);
+  if (typeof x === 'function' || typeof x === 'symbol' || typeof x === 'bigint') throw new TemplateError(`cannot represent an object: ${typeof x}`);
+}
+
 function entries(v: Record<string, unknown>): [string, unknown][] {
   return Object.entries(v)
     .filter(([, x]) => x !== undefined)
@@ -218,15 +224,11 @@ export function pyYaml(value: unknown, style: YamlStyle = {}): string {
       if (w.column > WIDTH) w.indent(indent);
       else if (!first) w.write(' ');
     };
-    const item = (x: unknown): void => {
-      if (isScalar(x)) writeScalar(w, x, indent + step, 1, false);
-      else flowNode(x, indent + step);
-    };
     if (Array.isArray(v)) {
       w.write('[');
       v.forEach((x, i) => {
         next(i === 0);
-        item(x);
+        inline(x, indent + step, 1);
       });
       return w.write(']');
     }
@@ -242,15 +244,35 @@ export function pyYaml(value: unknown, style: YamlStyle = {}): string {
         w.write(' :');
       }
       w.write(' ');
-      if (isScalar(x)) writeScalar(w, x, indent + step, 1, false);
-      else flowNode(x, indent + step);
+      inline(x, indent + step, 1);
     });
     return w.write('}');
   };
 
+  /** A scalar (continuing at column `at`) or a flow collection (indented at `at`), where it stands. */
+  const inline = (x: unknown, at: number, flowLevel = 0): void => (isScalar(x) ? writeScalar(w, x, at, flowLevel, false) : flowNode(x, at));
+
+  /**
+   * A block collection at column `at`: its items (`-` then the item) or its entries, one per line;
+   * the first on the current line unless `breakFirst`.
+   */
+  const block = (v: unknown, at: number, breakFirst: boolean): void => {
+    if (Array.isArray(v)) {
+      v.forEach((y, i) => {
+        if (i > 0 || breakFirst) w.indent(at);
+        w.write('-');
+        itemNode(y, at + step);
+      });
+    } else {
+      entries(v as Record<string, unknown>).forEach(([k, y], i) => {
+        if (i > 0 || breakFirst) w.indent(at);
+        mappingEntry(k, y, at);
+      });
+    }
+  };
+
   const mappingEntry = (k: string, x: unknown, indent: number): void => {
-    need(x);
-    if (typeof x === 'function' || typeof x === 'symbol' || typeof x === 'bigint') throw new TemplateError(`cannot represent an object: ${typeof x}`);
+    representable(x);
     if (simpleKey(k)) writeScalar(w, k, indent, 0, true);
     else {
       // PyYAML's complex key, for an empty or multi-line key
@@ -261,60 +283,26 @@ export function pyYaml(value: unknown, style: YamlStyle = {}): string {
     w.write(':');
     if (isScalar(x) || isFlow(x)) {
       w.write(' ');
-      if (isScalar(x)) writeScalar(w, x, indent + step, 0, false);
-      else flowNode(x, indent + step);
-    } else if (Array.isArray(x)) {
-      // a sequence as a mapping's value is not indented (PyYAML's indentless sequence)
-      x.forEach((y) => {
-        w.indent(indent);
-        w.write('-');
-        itemNode(y, indent + step);
-      });
+      inline(x, indent + step);
     } else {
-      entries(x as Record<string, unknown>).forEach(([k2, y]) => {
-        w.indent(indent + step);
-        mappingEntry(k2, y, indent + step);
-      });
+      // a sequence as a mapping's value is not indented (PyYAML's indentless sequence)
+      block(x, Array.isArray(x) ? indent : indent + step, true);
     }
   };
 
   /** A sequence item's content after its dash: a scalar one space on, a block collection at column `indent`. */
   const itemNode = (x: unknown, indent: number): void => {
-    need(x);
+    representable(x);
     if (isScalar(x) || isFlow(x)) {
       w.write(' ');
-      return isScalar(x) ? writeScalar(w, x, indent, 0, false) : flowNode(x, indent);
+      return inline(x, indent);
     }
     w.write(' '.repeat(Math.max(1, indent - w.column)));
-    if (Array.isArray(x)) {
-      x.forEach((y, i) => {
-        if (i > 0) w.indent(indent);
-        w.write('-');
-        itemNode(y, indent + step);
-      });
-      return;
-    }
-    entries(x as Record<string, unknown>).forEach(([k, y], i) => {
-      if (i > 0) w.indent(indent);
-      mappingEntry(k, y, indent);
-    });
+    block(x, indent, false);
   };
 
-  need(value);
-  if (isScalar(value) || isFlow(value)) {
-    if (isScalar(value)) writeScalar(w, value, step, 0, false);
-    else flowNode(value, step);
-  } else if (Array.isArray(value)) {
-    value.forEach((x, i) => {
-      if (i > 0) w.indent(0);
-      w.write('-');
-      itemNode(x, step);
-    });
-  } else {
-    entries(value as Record<string, unknown>).forEach(([k, x], i) => {
-      if (i > 0) w.indent(0);
-      mappingEntry(k, x, 0);
-    });
-  }
+  representable(value);
+  if (isScalar(value) || isFlow(value)) inline(value, step);
+  else block(value, 0, false);
   return w.out + '\n';
 }

@@ -1,10 +1,10 @@
 /**
  * Variables are templated lazily, when read, as in Ansible: a play var
  * `iso: "{{ isos }}/virtio-win.iso"` is rendered where a task reads `iso`, with the vars of that
- * host. nunjucks copies its whole context on every render, so every var is read then: a var
- * whose own template fails (an undefined variable inside it) becomes an Undefined value that
- * fails only where it is really used, naming both variables. While a var is being rendered,
- * reading it again gives its raw text (no endless loop).
+ * host; a template reads only the vars it names (render.ts passes them behind one key, see
+ * sandbox.ts VARS). A var whose own template fails (an undefined variable inside it) becomes an
+ * Undefined value that fails only where it is really used, naming both variables. While a var is
+ * being rendered, reading it again gives its raw text (no endless loop).
  */
 import { UndefinedVariableError } from '../template/errors.js';
 import { isTemplate, renderValue } from '../template/render.js';

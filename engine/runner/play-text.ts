@@ -1,14 +1,20 @@
 /**
  * What Ansible templates at the play level, with the play's vars and the extra vars (no host's
- * own variables): the `hosts:` pattern, and the play's and tasks' names as the output shows them.
+ * own variables): the `hosts:` pattern, `serial`, and the play's and tasks' names as the output
+ * shows them.
  */
 import { isTemplate, renderValue } from '../template/render.js';
 import type { Play, Vars } from '../types.js';
 import { lazyVars } from './lazy-vars.js';
 
+/** A value of the play's keywords, templated (`what` names it in errors). */
+export function playValue(play: Play, value: unknown, extraVars: Vars, what: string): unknown {
+  if (!isTemplate(value)) return value;
+  return renderValue(value, lazyVars({ ...play.vars, ...extraVars }), { task: `${what} of play '${play.name}'`, pos: play.pos });
+}
+
 export function playPattern(play: Play, extraVars: Vars): string {
-  if (!isTemplate(play.hosts)) return play.hosts;
-  const v = renderValue(play.hosts, lazyVars({ ...play.vars, ...extraVars }), { task: `the hosts of play '${play.name}'`, pos: play.pos });
+  const v = playValue(play, play.hosts, extraVars, 'the hosts');
   return Array.isArray(v) ? v.map(String).join(',') : String(v);
 }
 

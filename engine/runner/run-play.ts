@@ -13,12 +13,11 @@ import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
 import { type HostState, taskVars } from './host-state.js';
 import { magicVars, playMagic } from './magic-vars.js';
-import { shownName } from './play-text.js';
+import { playValue, shownName } from './play-text.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { runTaskOnHost } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
-import { isTemplate, renderString } from '../template/render.js';
 
 export interface PlayEnv {
   modules: Map<string, ModuleDef>;
@@ -57,7 +56,7 @@ export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv):
 
 /** One serial value, templated: a count or a percentage, else the play stops here with exit 6. */
 function serialValue(v: number | string, play: Play, env: PlayEnv): number | string {
-  const value = typeof v === 'string' && isTemplate(v) ? renderString(v, { ...play.vars, ...env.extraVars }, { pos: play.pos }) : v;
+  const value = playValue(play, v, env.extraVars, 'the serial');
   if (typeof value === 'number' ? Number.isInteger(value) : /^\s*-?\d+%?\s*$/.test(String(value))) return value as number | string;
   throw new InputError(`serial of play '${play.name}': ${JSON.stringify(value)} is neither a count nor a percentage`, play.pos);
 }
@@ -137,10 +136,15 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
 function shareRunOnce(task: Task, ran: HostState, others: HostState[], r: TaskHostResult): void {
   for (const h of others) {
     if (task.register) h.registered[task.register] = ran.registered[task.register];
-    const facts = r.result.ansible_facts;
-    if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
+    keepFacts(h, r);
     if (r.status === 'failed' && !r.ignored) h.failed = true;
   }
+}
+
+/** The facts a result sets (set_fact's ansible_facts) become the host's variables, unless it failed. */
+function keepFacts(h: HostState, r: TaskHostResult): void {
+  const facts = r.result.ansible_facts;
+  if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
 }
 
 function record(task: Task, h: HostState, r: TaskHostResult): void {
@@ -154,8 +158,7 @@ function record(task: Task, h: HostState, r: TaskHostResult): void {
       for (const g of r.failedGuests) h.failedGuests.set(g.guest, { guest: g.guest, task: task.name, msg: g.msg ?? 'failed' });
     }
   }
-  const facts = r.result.ansible_facts;
-  if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
+  keepFacts(h, r);
   switch (r.status) {
     case 'unreachable':
       h.unreachable = true;

@@ -10,7 +10,7 @@ import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
 import { pyJson } from '../python/json.js';
 import type { JsonStyle } from '../python/json.js';
-import { pyEq, pyFormat, pyStr, pyType, tuple } from '../python/values.js';
+import { isMapping, pyEq, pyFormat, pyIn, pyStr, pyType, tuple } from '../python/values.js';
 import { pyYaml } from '../python/yaml.js';
 import type { YamlStyle } from '../python/yaml.js';
 import { pyRegex, pyReplacement } from './regex.js';
@@ -19,10 +19,6 @@ import { Undefined, fail, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
 export type TestLookup = (name: string) => Fn;
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** Anything iterable as a list: lists, strings (characters), mappings (keys). */
 export function toList(v: unknown): unknown[] {
@@ -259,8 +255,14 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
       const out = toList(v).flat(levels === undefined || levels === null ? Infinity : Number(levels));
       return kw.skip_nulls === false ? out : out.filter((x) => x !== null && x !== 'None' && x !== 'null');
     },
-    difference: (a, b) => uniq(toList(a).filter((x) => !toList(b).some((y) => pyEq(x, y)))),
-    intersect: (a, b) => uniq(toList(a).filter((x) => toList(b).some((y) => pyEq(x, y)))),
+    difference: (a, b) => {
+      const other = toList(b);
+      return uniq(toList(a).filter((x) => !pyIn(x, other)));
+    },
+    intersect: (a, b) => {
+      const other = toList(b);
+      return uniq(toList(a).filter((x) => pyIn(x, other)));
+    },
     union: (a, b) => uniq([...toList(a), ...toList(b)]),
     ternary: (v, yes, no, none) => (v === null && none !== undefined ? none : truthy(v) ? yes : no),
     split: (v, sep) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(String(sep))),
@@ -277,8 +279,9 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
     },
     // Ansible's: unique(a + b) without what both hold, in that order.
     symmetric_difference: (a, b) => {
-      const both = toList(a).filter((x) => toList(b).includes(x));
-      return uniq([...toList(a), ...toList(b)]).filter((x) => !both.includes(x));
+      const other = toList(b);
+      const both = toList(a).filter((x) => pyIn(x, other));
+      return uniq([...toList(a), ...other]).filter((x) => !pyIn(x, both));
     },
     zip: (v, ...rest) => {
       const lists = [toList(v), ...splitKw(rest).args.map(toList)];

@@ -106,8 +106,6 @@ function pyMethod(obj: unknown, key: string): Fn | undefined {
   return undefined;
 }
 
-export const typeWord = pyType;
-
 /** Member lookup for `a.b` and `a['b']` in templates: data only. */
 export function memberLookup(obj: unknown, val: unknown): unknown {
   if (obj instanceof Undefined) return obj;
@@ -125,7 +123,7 @@ export function memberLookup(obj: unknown, val: unknown): unknown {
     if (Object.hasOwn(Object(obj) as object, key)) {
       const v = (obj as Record<string, unknown>)[key];
       if (typeof v === 'function') return (...args: unknown[]) => (v as Fn).apply(obj, args);
-      return v === undefined ? missing(`'${typeWord(obj)}' object has no attribute '${key}'`) : v;
+      return v === undefined ? missing(`'${pyType(obj)}' object has no attribute '${key}'`) : v;
     }
     const py = pyMethod(obj, key);
     if (py) return py;
@@ -135,7 +133,7 @@ export function memberLookup(obj: unknown, val: unknown): unknown {
       return (...args: unknown[]) => m.apply(obj, args);
     }
   }
-  return missing(`'${typeWord(obj)}' object has no attribute '${key}'`);
+  return missing(`'${pyType(obj)}' object has no attribute '${key}'`);
 }
 
 /** Python truthiness; using an Undefined in a truth test is an error. */

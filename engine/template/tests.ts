@@ -3,14 +3,10 @@ import { TemplateError } from './errors.js';
 import { splitKw } from './kwargs.js';
 import { pyRegex } from './regex.js';
 import { truthy } from './sandbox.js';
-import { pyCompare, pyIn } from '../python/values.js';
+import { isMapping, pyCompare, pyIn } from '../python/values.js';
 import { Undefined, need } from './undefined.js';
 
 type Fn = (...args: unknown[]) => unknown;
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function result(v: unknown): Record<string, unknown> {
   const r = need(v);

@@ -74,7 +74,10 @@ t.test('serial runs the whole play per batch; a batch whose hosts all fail ends 
   const r = await play(`
 - hosts: all
   gather_facts: false
-  serial: [2, "{{ '40%' }}"]
+  vars:
+    rest: "{{ share }}"
+    share: "{{ '40%' }}"
+  serial: [2, "{{ rest }}"]
   tasks:
     - { name: a, probe: { id: a } }
     - { name: b, probe: { id: b, fail: "{{ inventory_hostname in ['h3', 'h4'] }}" } }
@@ -84,7 +87,7 @@ t.test('serial runs the whole play per batch; a batch whose hosts all fail ends 
   tasks:
     - { name: d, probe: { id: d } }
 `);
-  t.same(ran, ['a@h1', 'a@h2', 'b@h1', 'b@h2', 'c@h1', 'c@h2', 'a@h3', 'a@h4', 'b@h3', 'b@h4'], 'batch [h1 h2] ran the play; [h3 h4] failed whole; h5 and the next play never ran');
+  t.same(ran, ['a@h1', 'a@h2', 'b@h1', 'b@h2', 'c@h1', 'c@h2', 'a@h3', 'a@h4', 'b@h3', 'b@h4'], 'batch [h1 h2] ran the play; [h3 h4] (40%, through a chain of play vars) failed whole; h5 and the next play never ran');
   t.equal(r.text.match(/^PLAY \[all\]/gm)?.length, 2, 'the play banner once per batch that ran');
   t.equal(r.code, 2);
 });
