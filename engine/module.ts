@@ -3,6 +3,12 @@
  * Modules that edit state keep their decisions in a pure plan step and their effects in an
  * apply step; the engine only sees run(). The engine validates arguments against the module's
  * schema (schemas/modules/<name>.schema.json) before anything connects.
+ *
+ * Held writes: a module that says so (holdsWrites) may, when the runner offers it (ctx.hold),
+ * plan on the state earlier tasks will have made and hand its writes to a per-host holder
+ * instead of applying them; the runner flushes every host's holders at once before a task that
+ * needs the real state, and at the end of each section. So consecutive editing tasks cost one
+ * write per host. See engine/runner/held-writes.ts.
  */
 import type { Connection } from './connection/types.js';
 import type { Vars } from './types.js';
@@ -81,8 +87,38 @@ export interface TaskContext {
    * engine's equivalent of a failed host leaving the play). Absent outside the runner.
    */
   failedGuests?: ReadonlySet<string>;
+  /** Present when the module may hold its writes (see HeldWrites); absent: apply them now. */
+  hold?: WriteHold;
   /** Debug output, shown at verbosity >= level. */
   log(message: string, level?: number): void;
+}
+
+/** A failure found when held writes were flushed: the guest whose write failed, and which task's changes it carried. */
+export interface HeldFailure {
+  /** The hold token of the task whose changes the failed write carried (WriteHold.token). */
+  token: number;
+  guest: string;
+  msg: string;
+}
+
+/** Writes of one host held back by a module family until the runner flushes them. */
+export interface HeldWrites {
+  /** Tokens of the tasks whose changes are held. */
+  readonly tokens: ReadonlySet<number>;
+  /**
+   * Makes every held write (each guest's as one transaction: backup, write, read-back, verify,
+   * restore on failure) and returns the guests whose write failed, once per task that carried
+   * changes for them. Throws for what fails the whole host (a lost connection). Empty afterwards.
+   */
+  flush(): Promise<HeldFailure[]>;
+}
+
+/** What the runner offers a task that may hold its writes. */
+export interface WriteHold {
+  /** This task's token: held failures name it. */
+  token: number;
+  /** The host's holder for `key` (one per module family), made by `create` on first use. */
+  holder<H extends HeldWrites>(key: string, create: () => H): H;
 }
 
 export interface ModuleDef<A = Vars> {
@@ -93,5 +129,11 @@ export interface ModuleDef<A = Vars> {
   checkMode: 'plan' | 'none';
   /** True when the module never changes anything (e.g. debug, facts, measurements). */
   readOnly?: boolean;
+  /**
+   * Whether, with these (rendered) arguments, the module can hold its writes when offered
+   * (ctx.hold). A module without it never holds: the runner flushes the host's held writes
+   * before it runs, so it sees the real state.
+   */
+  holdsWrites?(args: A): boolean;
   run(ctx: TaskContext, args: A): Promise<ModuleResult>;
 }

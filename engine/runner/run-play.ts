@@ -5,17 +5,20 @@
  * post_tasks), as in Ansible. With `serial`, the whole play runs on one batch of hosts after
  * another; a batch whose hosts all fail ends the run (runPlay says 'stop'), as ansible-playbook's.
  * A run_once task runs on the batch's first host and its result is registered for all of them.
+ * Consecutive tasks whose modules can hold their writes run held (held-writes.ts): one write per
+ * host for all of them, each task still reported with its own changes.
  */
 import pLimit from 'p-limit';
 import { InputError } from '../errors.js';
 import type { ModuleDef } from '../module.js';
 import type { Reporter, TaskHostResult, TaskInfo } from '../report/reporter.js';
 import type { Play, Task, Vars } from '../types.js';
+import { HeldRun } from './held-writes.js';
 import { type HostState, taskVars } from './host-state.js';
 import { magicVars, playMagic } from './magic-vars.js';
 import { playValue, shownName } from './play-text.js';
 import type { LazyConnection } from './lazy-connection.js';
-import { runTaskOnHost } from './run-task.js';
+import { errorOutcome, runTaskOnHost } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { shouldRunTask, type TagFilter } from './tags.js';
 
@@ -64,17 +67,33 @@ function serialValue(v: number | string, play: Play, env: PlayEnv): number | str
 async function runBatch(play: Play, batch: HostState[], playEnv: PlayEnv): Promise<void> {
   const env: PlayEnv = { ...playEnv, batch };
   for (const h of batch) h.notified.clear();
+  const held = new HeldRun();
   let start = 0;
   for (const end of play.sectionEnds) {
     for (const task of play.tasks.slice(start, end)) {
       if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
-      if (env.signal?.aborted) return;
-      await runTaskOnHosts(task, false, active(batch), play, env);
+      if (env.signal?.aborted) break;
+      if (HeldRun.accepts(task, env.modules.get(task.module), env.check, false)) {
+        await runTaskOnHosts(task, false, active(batch), play, env, held);
+        if (held.mustEnd(task)) await settle(held, env);
+      } else {
+        await settle(held, env);
+        await runTaskOnHosts(task, false, active(batch), play, env);
+      }
     }
+    // Writes already planned are made even when the run is interrupted: they belong to tasks that ran.
+    await settle(held, env);
+    if (env.signal?.aborted) return;
     start = end;
     await runHandlers(play, batch, env);
     if (env.signal?.aborted) return;
   }
+}
+
+/** Ends a held run: its writes made, its tasks reported in order. */
+async function settle(held: HeldRun, env: PlayEnv): Promise<void> {
+  if (held.empty) return;
+  await held.settle(env.reporter, pLimit(Math.max(1, env.forks)), (err) => errorOutcome(err, env.verbosity), record);
 }
 
 /** Notified handlers, in the order they are defined, on the hosts that notified them (by name or listen); then forgotten. */
@@ -91,13 +110,15 @@ function active(hosts: HostState[]): HostState[] {
   return hosts.filter((h) => !h.failed && !h.unreachable);
 }
 
-async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], play: Play, env: PlayEnv): Promise<void> {
+/** One task on its hosts; a held task (held given) is reported when its held run ends. */
+async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], play: Play, env: PlayEnv, held?: HeldRun): Promise<void> {
   if (batch.length === 0) return;
   // run_once: the first host runs it; the others get its result registered (below)
   const hosts = task.runOnce ? batch.slice(0, 1) : batch;
   const info: TaskInfo = { name: shownName(task.name, { ...play.vars, ...task.vars }, env.extraVars), module: task.module, handler, hosts: hosts.map((h) => h.name) };
   if (task.diff !== undefined) info.diff = task.diff;
-  await env.reporter.taskStart(info);
+  const heldTask = held?.begin(task, info, env.reporter);
+  if (!heldTask) await env.reporter.taskStart(info);
   const module = env.modules.get(task.module);
   if (!module) throw new Error(`module ${task.module} vanished after validation`); // loader guarantees it
   const limit = pLimit(Math.max(1, env.forks));
@@ -116,9 +137,16 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
           diff: task.diff ?? env.diff,
           verbosity: env.verbosity,
           runDir: env.runDir,
-          reporter: env.reporter,
+          reporter: heldTask?.reporter ?? env.reporter,
           conn: env.connection(h, play),
+          ...(heldTask ? { held: { holds: held!.hostHolds(h), token: heldTask.token } } : {}),
         });
+        if (heldTask) {
+          // Reported when the held run ends; its failed guests leave the next tasks now.
+          keepFailedGuests(task, h, r);
+          heldTask.done(h, r);
+          return;
+        }
         record(task, h, r);
         if (task.runOnce) shareRunOnce(task, h, batch.slice(1), r);
         reporting = reporting.then(() => env.reporter.hostResult(info, r));
@@ -126,7 +154,7 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
       }),
     ),
   );
-  await env.reporter.taskEnd(info);
+  if (!heldTask) await env.reporter.taskEnd(info);
 }
 
 /**
@@ -147,17 +175,17 @@ function keepFacts(h: HostState, r: TaskHostResult): void {
   if (facts && typeof facts === 'object' && r.status !== 'failed') Object.assign(h.registered, facts);
 }
 
+/** Failed guests leave the run; the host and its other guests go on (see GuestResult). */
+function keepFailedGuests(task: Task, h: HostState, r: TaskHostResult): void {
+  if (!r.failedGuests?.length || r.ignored) return;
+  for (const g of r.failedGuests) if (!h.failedGuests.has(g.guest)) h.failedGuests.set(g.guest, { guest: g.guest, task: task.name, msg: g.msg ?? 'failed' });
+}
+
 function record(task: Task, h: HostState, r: TaskHostResult): void {
   // A registered result that ran always says whether it failed (Ansible's TaskExecutor); a skipped one does not.
   if (task.register) h.registered[task.register] = r.status === 'skipped' ? r.result : { ...r.result, failed: r.result.failed ?? r.status === 'failed' };
-  // Failed guests leave the run; the host and its other guests go on (see GuestResult).
-  if (r.failedGuests?.length) {
-    if (r.ignored) {
-      if (r.status !== 'failed') h.stats.ignored++;
-    } else {
-      for (const g of r.failedGuests) h.failedGuests.set(g.guest, { guest: g.guest, task: task.name, msg: g.msg ?? 'failed' });
-    }
-  }
+  if (r.failedGuests?.length && r.ignored && r.status !== 'failed') h.stats.ignored++;
+  keepFailedGuests(task, h, r);
   keepFacts(h, r);
   switch (r.status) {
     case 'unreachable':

@@ -1,11 +1,12 @@
 /** One task on one host: when, loop, templating, argument check, the module call, its result. */
 import { UnreachableError, VirtplayError } from '../errors.js';
-import type { GuestResult, ModuleDef, ModuleResult, TaskContext, FactSource } from '../module.js';
+import type { GuestResult, ModuleDef, ModuleResult, TaskContext, FactSource, WriteHold } from '../module.js';
 import type { TaskHostResult } from '../report/reporter.js';
 import type { Reporter } from '../report/reporter.js';
 import { evalCondition, renderValue } from '../template/render.js';
 import { validateArgs } from '../playbook/validate-args.js';
 import type { Task, Vars } from '../types.js';
+import type { HostHolds } from './held-writes.js';
 import type { HostState } from './host-state.js';
 import type { LazyConnection } from './lazy-connection.js';
 import { lazyVars } from './lazy-vars.js';
@@ -19,6 +20,8 @@ export interface TaskEnv {
   runDir: string;
   reporter: Reporter;
   conn: LazyConnection;
+  /** The task runs held (engine/runner/held-writes.ts): the host's holders and the task's token. */
+  held?: { holds: HostHolds; token: number };
 }
 
 type Outcome = Omit<TaskHostResult, 'host' | 'durationMs' | 'check'>;
@@ -86,7 +89,16 @@ async function runOnce(task: Task, h: HostState, vars: Vars, env: TaskEnv, check
   if (check && env.module.checkMode === 'none') {
     return { status: 'skipped', result: { changed: false, skipped: true, msg: `module ${task.module} does not support check mode` } };
   }
-  const result = await env.module.run(taskContext(h, vars, env, check), args);
+  let hold: WriteHold | undefined;
+  if (env.held) {
+    if (env.module.holdsWrites?.(args) === true) hold = env.held.holds.offer(env.held.token);
+    else {
+      // This module needs the real state: the writes held so far are made first.
+      await env.held.holds.flush();
+      if (env.held.holds.broken) throw env.held.holds.broken.error;
+    }
+  }
+  const result = await env.module.run(taskContext(h, vars, env, check, hold), args);
   applyResultConditions(task, vars, result);
   if (result.failed) return { status: 'failed', result };
   if (result.skipped) return { status: 'skipped', result };
@@ -120,8 +132,9 @@ function withVar(vars: Vars, name: string, value: unknown): Vars {
   });
 }
 
-function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean): TaskContext {
+function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean, hold: WriteHold | undefined): TaskContext {
   return {
+    ...(hold ? { hold } : {}),
     host: h.name,
     vars,
     conn: env.conn,
@@ -142,7 +155,7 @@ function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean): Ta
       h.facts.delete(source.id);
     },
     warn: (m) => env.reporter.warning(m, h.name),
-    failedGuests: new Set(h.failedGuests.keys()),
+    failedGuests: new Set([...h.failedGuests.keys(), ...(env.held?.holds.failedGuests() ?? [])]),
     log: (m, level = 2) => env.reporter.verbose(m, level, h.name),
   };
 }
@@ -158,7 +171,7 @@ function aggregateLoop(results: ModuleResult[]): Outcome {
   return { status, result };
 }
 
-function errorOutcome(err: unknown, verbosity: number): Outcome {
+export function errorOutcome(err: unknown, verbosity: number): Outcome {
   if (err instanceof UnreachableError) {
     return { status: 'unreachable', result: { changed: false, unreachable: true, msg: err.message } };
   }

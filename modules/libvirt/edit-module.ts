@@ -1,8 +1,9 @@
 /**
  * The shape shared by every module that edits guest definitions (virtio_nic, virtio_disk,
  * boot_disk, cdrom): read facts once per host, plan per guest on the parsed inactive XML (pure),
- * then in check mode report, else apply all guests of the host as one batch of transactions,
- * report pending changes of running guests, and restart them when the task asks (if_needed).
+ * then in check mode report, else apply all guests of the host as one batch of transactions
+ * (or, when the runner offers it, hold them for one batch with the next editing tasks':
+ * held-defines.ts), report pending changes of running guests, and restart them when the task asks (if_needed).
  * A module may refuse single guests (check): a refused guest is a per-guest failure (not defined,
  * not counted changed, no diff); the task's other guests are planned and applied as usual. A plan
  * that throws fails its guest alone; one that throws GuestSkip skips it with the reason (the task
@@ -10,8 +11,10 @@
  * goes on (engine/module.ts GuestResult).
  */
 import { TaskError, VirtplayError } from '../../engine/errors.js';
+import { guestSummary } from '../../engine/guest-summary.js';
 import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
+import { HELD_DEFINES, HeldDefines } from './held-defines.js';
 import { Domain } from './domain/index.js';
 import { inactiveDomain, liveDomain, predictedFacts, rememberParsed } from './parsed.js';
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
@@ -56,6 +59,8 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
     name: spec.name,
     description: spec.description,
     checkMode: 'plan',
+    // A restart needs the definition written first; otherwise the define can wait for the next tasks'.
+    holdsWrites: (args) => args.restart !== 'if_needed',
     async run(ctx, args) {
       const facts = await ctx.facts(libvirtFacts);
       const guests = selectGuests(facts, args, ctx.failedGuests);
@@ -77,8 +82,9 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
           )
         : [];
 
-      if (!ctx.check) await applyPlans(ctx, facts, spec, args, plans, reports);
-      else predictPlans(ctx, facts, plans);
+      if (ctx.check) predictPlans(ctx, facts, plans);
+      else if (ctx.hold) holdPlans(ctx, facts, spec, args, plans);
+      else await applyPlans(ctx, facts, spec, args, plans, reports);
       // Pending: a running guest whose definition (now) says something its live config does not.
       plans.forEach((p, i) => {
         const r = reports[i]!;
@@ -171,6 +177,18 @@ async function applyPlans<A extends EditArgs>(
 }
 
 /**
+ * Held writes (engine/module.ts): the planned definitions go to the host's HeldDefines and the
+ * following tasks plan on them, as in check mode; the runner defines them all at once later and
+ * reports a failed define on every task whose changes it carried.
+ */
+function holdPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, spec: EditSpec<A>, args: A, plans: GuestPlan[]): void {
+  const hold = ctx.hold!;
+  const held = hold.holder(HELD_DEFINES, () => new HeldDefines(ctx, facts));
+  for (const p of plans) if (p.dom !== undefined) held.add(p.guest, p.dom, { token: hold.token, leftover: (dom) => spec.plan(dom, args, p.guest) });
+  predictPlans(ctx, facts, plans);
+}
+
+/**
  * Check mode: the following tasks of this run plan on the definitions this task would have
  * made (nothing is written anywhere but the run's fact cache), so a playbook of dependent tasks
  * (virtio_disk, then boot_disk from vda) shows under --check exactly what a real run does.
@@ -203,18 +221,8 @@ async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditA
 }
 
 function summarize(reports: GuestReport[], diff: DiffEntry[], check: boolean): ModuleResult {
-  const failed = reports.filter((r) => r.failed);
-  const changed = reports.filter((r) => r.changed);
-  const pending = reports.filter((r) => r.pending);
-  const skipped = reports.filter((r) => r.skipped);
-  const parts = [
-    `${changed.length} of ${reports.length} guest(s) ${check ? 'would change' : 'changed'}`,
-    pending.length ? `${pending.length} pending until the next boot` : '',
-    skipped.length ? `${skipped.length} skipped` : '',
-    failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
-  ].filter(Boolean);
   // Failed guests fail alone: the result itself fails only for what fails the host.
-  const result: ModuleResult = { changed: changed.length > 0, msg: parts.join(', '), guests: reports };
+  const result: ModuleResult = { changed: reports.some((r) => r.changed), msg: guestSummary(reports, check), guests: reports };
   if (diff.length > 0) result.diff = diff;
   return result;
 }

@@ -3,7 +3,8 @@
  * NIC virtio, every non-CD-ROM disk of the Linux-labelled guests virtio with the boot disk vda, and
  * leaves the CD-ROMs alone; the NIC task refuses each host's Windows-labelled guest (win05: the
  * Windows guard, NetKVM), which then fails alone: the later tasks leave it out, the others go on,
- * the recap and --json list it, exit 2;
+ * the recap and --json list it, exit 2; the three editing tasks' writes are one define batch per
+ * host (two remote commands with the facts);
  * the re-run changes nothing with one remote command per host (wall time,
  * connections and commands are reported with t.comment for the closing note); with
  * `-e driver_ready=true` the Windows-labelled guests convert too. Also: handlers and register/when, `-e @file`,
@@ -114,6 +115,7 @@ t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-
     t.equal(m.run.doc.virtplay.transport[h.name]?.connections, 1, `${h.name}: one connection (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: one connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), m.run.doc.virtplay.transport[h.name]?.commands, `${h.name}: sshd log and --json agree on the commands`);
+    t.equal(m.run.doc.virtplay.transport[h.name]?.commands, 2, `${h.name}: two remote commands, the facts and one define batch for the three editing tasks (held writes)`);
   }
   converted = await snapshotLab();
   for (const h of labHosts()) {

@@ -5,19 +5,8 @@
  * it, the exit code is 2; ignore_errors keeps it in; a skipped guest is not a failure.
  */
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ModuleDef, ModuleResult, GuestResult } from '../../../engine/module.js';
-import type { Connection } from '../../../engine/connection/types.js';
-import type { JsonDocument } from '../../../engine/report/json.js';
-import { JsonReporter } from '../../../engine/report/json.js';
-import { PlainReporter } from '../../../engine/report/plain.js';
-import type { Reporter } from '../../../engine/report/reporter.js';
-import { loadInventory } from '../../../engine/inventory/load.js';
-import { loadPlaybookSource } from '../../../engine/playbook/load.js';
-import { sourceFromText } from '../../../engine/playbook/source.js';
-import { runPlaybook } from '../../../engine/runner/run-playbook.js';
+import { fakePlay } from '../../helpers/fake-play.js';
 
 const GUESTS = ['g1', 'g2', 'g3'];
 
@@ -56,37 +45,9 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
-async function play(yaml: string): Promise<{ code: number; doc: JsonDocument; text: string }> {
+async function play(yaml: string) {
   seen = {};
-  const dir = mkdtempSync(join(tmpdir(), 'vp-failed-guests-'));
-  const invFile = join(dir, 'hosts.yml');
-  writeFileSync(invFile, 'all:\n  hosts:\n    h1:\n    h2:\n');
-  const inventory = await loadInventory([invFile]);
-  const playbook = await loadPlaybookSource(sourceFromText(yaml, join(dir, 'play.yml')), { moduleSchemas: new Map([['probe', SCHEMA]]), moduleNames: ['probe'] });
-  let json = '';
-  let text = '';
-  const sink = (add: (s: string) => void) => ({ write: (s: string) => (add(s), true) }) as unknown as NodeJS.WritableStream;
-  const jsonOut = sink((s) => (json += s));
-  const textOut = sink((s) => (text += s));
-  const base = { verbosity: 0, diff: false, check: false, color: false };
-  const jsonRep = new JsonReporter({ ...base, out: sink(() => {}), jsonOut });
-  const plain = new PlainReporter({ ...base, out: textOut });
-  const both: Reporter = {
-    playStart: async (p) => { await jsonRep.playStart(p); await plain.playStart(p); },
-    taskStart: async (x) => { await jsonRep.taskStart(x); await plain.taskStart(x); },
-    hostResult: async (x, r) => { await jsonRep.hostResult(x, r); await plain.hostResult(x, r); },
-    taskEnd: async (x) => { await jsonRep.taskEnd(x); await plain.taskEnd(x); },
-    warning: (m, h) => { jsonRep.warning(m, h); plain.warning(m, h); },
-    verbose: () => {},
-    finish: async (s) => { await jsonRep.finish(s); await plain.finish(s); },
-  };
-  const summary = await runPlaybook({
-    inventory, playbook, forks: 2, check: false, diff: false, verbosity: 0, extraVars: {}, tags: { tags: [], skipTags: [] },
-    modules: new Map([['probe', probe as unknown as ModuleDef]]), reporter: both, runDir: dir,
-    connect: async () => ({}) as Connection,
-  });
-  await both.finish(summary);
-  return { code: summary.exitCode, doc: JSON.parse(json) as JsonDocument, text };
+  return fakePlay(yaml, { modules: [{ def: probe, schema: SCHEMA }], forks: 2 });
 }
 
 t.test('a failed guest leaves the run; the host and its other guests go on; exit 2', async (t) => {

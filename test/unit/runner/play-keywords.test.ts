@@ -6,18 +6,9 @@
  * play, and a failing run_once task failing its whole batch.
  */
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ModuleDef } from '../../../engine/module.js';
-import type { Connection } from '../../../engine/connection/types.js';
-import { PlainReporter } from '../../../engine/report/plain.js';
-import { loadInventory } from '../../../engine/inventory/load.js';
-import { loadPlaybookSource } from '../../../engine/playbook/load.js';
-import { sourceFromText } from '../../../engine/playbook/source.js';
-import { runPlaybook } from '../../../engine/runner/run-playbook.js';
 import { serialBatches } from '../../../engine/runner/serial.js';
-import type { Vars } from '../../../engine/types.js';
+import { fakePlay } from '../../helpers/fake-play.js';
 
 /** Which hosts ran each task (by its id), in order. */
 let ran: string[] = [];
@@ -35,28 +26,14 @@ const probe: ModuleDef<{ id: string; fail?: boolean }> = {
 };
 const SCHEMA = { type: 'object', properties: { id: { type: 'string' }, fail: { type: 'boolean' } }, required: ['id'], additionalProperties: false };
 
-async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = {}): Promise<{ code: number; text: string; connects: Vars[]; transport: Record<string, unknown> }> {
+async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = {}) {
   ran = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vp-play-keywords-'));
-  const invFile = join(dir, 'hosts.yml');
-  writeFileSync(invFile, `all:\n  hosts:\n    h1:\n${opts.hostVars ?? ''}    h2:\n    h3:\n    h4:\n    h5:\n`);
-  const inventory = await loadInventory([invFile]);
-  const playbook = await loadPlaybookSource(sourceFromText(yaml, join(dir, 'play.yml')), { moduleSchemas: new Map([['probe', SCHEMA]]), moduleNames: ['probe'] });
-  let text = '';
-  const out = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream;
-  const diff = opts.diff ?? false;
-  const reporter = new PlainReporter({ verbosity: 0, diff, check: false, color: false, out });
-  const connects: Vars[] = [];
-  const summary = await runPlaybook({
-    inventory, playbook, forks: 5, check: false, diff, verbosity: 0, extraVars: {}, tags: { tags: [], skipTags: [] },
-    modules: new Map([['probe', probe as unknown as ModuleDef]]), reporter, runDir: dir,
-    connect: async (host, vars) => {
-      connects.push({ host, ansible_connection: vars.ansible_connection });
-      return { exec: async () => ({ code: 0, stdout: '', stderr: '' }), close: async () => {}, stats: { connections: 1, commands: 0, reconnects: 0 } } as unknown as Connection;
-    },
+  return fakePlay(yaml, {
+    modules: [{ def: probe, schema: SCHEMA }],
+    hosts: ['h1', 'h2', 'h3', 'h4', 'h5'],
+    diff: opts.diff ?? false,
+    ...(opts.hostVars !== undefined ? { firstHostVars: opts.hostVars } : {}),
   });
-  await reporter.finish(summary);
-  return { code: summary.exitCode, text, connects, transport: summary.transport };
 }
 
 t.test("serial's batches, as ansible-playbook's _get_serialized_batches", async (t) => {
