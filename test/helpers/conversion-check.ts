@@ -10,7 +10,8 @@
  *  - only IDE/SATA/SCSI controllers go, and only those no device uses any more;
  *  - the guest boots from the same disk as before (when it booted from a disk).
  */
-import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, semanticDiff, serializeXml, usedControllers } from '../../modules/libvirt/domain/index.js';
+import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, serializeXml, usedControllers } from '../../modules/libvirt/domain/index.js';
+import { semanticDiff } from './domain-compare.js';
 import type { Disk, XElement } from '../../modules/libvirt/domain/index.js';
 import { VIRTIO_NIC_MODELS } from '../../modules/libvirt/virtio-nic.js';
 

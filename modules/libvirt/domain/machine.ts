@@ -12,18 +12,6 @@ export function machineFamily(machine: string | undefined): MachineFamily {
   return 'other';
 }
 
-/** True when `a` and `b` name the same machine, alias vs expanded ('pc' ~ 'pc-i440fx-7.2'). */
-export function sameMachine(a: string | undefined, b: string | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  const alias = (m: string) => (m === 'pc' ? 'i440fx' : m === 'q35' ? 'q35' : undefined);
-  const fa = alias(a);
-  const fb = alias(b);
-  if (fa !== undefined && fb === undefined) return machineFamily(b) === fa;
-  if (fb !== undefined && fa === undefined) return machineFamily(a) === fb;
-  return false;
-}
-
 /**
  * Disk controllers the machine has built in, which libvirt always lists (and adds back when they
  * are removed): the PIIX IDE controller on i440fx and the ICH9 AHCI (SATA) controller on q35,

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Domain, semanticDiff } from '../../../modules/libvirt/domain/index.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import { convertToVirtio, corpusNames, definedXml, disksToConvert, generatedXml } from '../../unit/domain/corpus.js';
 
 const USER = process.env.CORPUS_USER ?? 'vpcorpus';

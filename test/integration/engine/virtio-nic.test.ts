@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { semanticDiff } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import { ensureLab, labHosts, lockLab, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost } from '../../lab/lab.js';
 import {
   LAB_INVENTORY, PLAYBOOKS, changedGuests, cleanupCli, guestOf, guestsNeedingNic, newerSources, nicsOf,

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonDocument } from '../../../engine/report/json.js';
-import { semanticDiff } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import { labDir, labHost, labKeyPath, labKnownHostsPath, labState, run, virshAs } from '../../lab/lab.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

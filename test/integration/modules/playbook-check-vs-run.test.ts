@@ -10,7 +10,8 @@
  * not failed); with `-e driver_ready=true` it is planned too, boot_disk included.
  */
 import t from 'tap';
-import { Domain, semanticDiff } from '../../../modules/libvirt/domain/index.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import { ensureLab, guestXml, labGuestNames, labHosts, labWindowsGuests, lockLab, resetLab, sshdCommandsPerUser, sshdLogLines } from '../../lab/lab.js';
 import { changeLines, LAB_INVENTORY, LINUX_VIRTIO, lastPlannedXml, parseJson, virtplay } from './cli.js';
 

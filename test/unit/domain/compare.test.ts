@@ -1,5 +1,7 @@
 import t from 'tap';
-import { Domain, diffXml, normalizeForCompare, semanticDiff, semanticEqual } from '../../../modules/libvirt/domain/index.js';
+import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { normalizeForCompare, semanticDiff, semanticEqual } from '../../helpers/domain-compare.js';
+import { diffXml } from '../../helpers/diff-xml.js';
 import { definedXml, generatedXml } from './corpus.js';
 
 const base = definedXml('pc-scsi-lsilogic-e1000-win2k8r2');

@@ -5,7 +5,8 @@
  * and converting again is a no-op.
  */
 import t from 'tap';
-import { Domain, semanticDiff, semanticEqual, serializeXml } from '../../../modules/libvirt/domain/index.js';
+import { Domain, serializeXml } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff, semanticEqual } from '../../helpers/domain-compare.js';
 import { convertToVirtio, corpusNames, definedXml, generatedXml } from './corpus.js';
 
 const names = corpusNames();

@@ -6,7 +6,8 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Domain, DomainXmlError, semanticEqual } from '../../../modules/libvirt/domain/index.js';
+import { Domain, DomainXmlError } from '../../../modules/libvirt/domain/index.js';
+import { semanticEqual } from '../../helpers/domain-compare.js';
 import { convertToVirtio, definedXml } from './corpus.js';
 
 const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));

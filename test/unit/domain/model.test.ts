@@ -1,5 +1,6 @@
 import t from 'tap';
-import { Domain, DomainXmlError, VIRTPLAY_NS, semanticEqual } from '../../../modules/libvirt/domain/index.js';
+import { Domain, DomainXmlError, VIRTPLAY_NS } from '../../../modules/libvirt/domain/index.js';
+import { semanticEqual } from '../../helpers/domain-compare.js';
 import { definedXml, generatedXml } from './corpus.js';
 
 t.test('typed access on a real domain', async (t) => {

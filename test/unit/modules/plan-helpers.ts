@@ -5,7 +5,8 @@
  */
 import type { EditArgs, EditSpec } from '../../../modules/libvirt/edit-module.js';
 import type { GuestFacts } from '../../../modules/libvirt/facts.js';
-import { Domain, semanticDiff, serializeXml } from '../../../modules/libvirt/domain/index.js';
+import { Domain, serializeXml } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import type { Disk } from '../../../modules/libvirt/domain/index.js';
 import { corpusNames, definedXml, generatedXml } from '../domain/corpus.js';
 

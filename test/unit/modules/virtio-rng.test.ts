@@ -5,7 +5,8 @@
  * test/integration/modules/corpus-modules-define.test.ts defines the result on a real libvirt.
  */
 import t from 'tap';
-import { Domain, DEVICE_ORDER, semanticDiff } from '../../../modules/libvirt/domain/index.js';
+import { Domain, DEVICE_ORDER } from '../../../modules/libvirt/domain/index.js';
+import { semanticDiff } from '../../helpers/domain-compare.js';
 import { virtioRngSpec } from '../../../modules/libvirt/virtio-rng.js';
 import { corpusCases, guestFacts, planTwice } from './plan-helpers.js';
 

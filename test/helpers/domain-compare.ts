@@ -19,9 +19,21 @@
  * counts, except disks (matched by target name: libvirt sorts them), controllers (by type and
  * index) and inputs (by type and bus).
  */
-import { Domain } from './domain.js';
-import type { XElement } from './xml-node.js';
-import { isBuiltinController, machineFamily, sameMachine } from './machine.js';
+import { Domain } from '../../modules/libvirt/domain/domain.js';
+import type { XElement } from '../../modules/libvirt/domain/xml-node.js';
+import { isBuiltinController, machineFamily } from '../../modules/libvirt/domain/machine.js';
+
+/** True when `a` and `b` name the same machine, alias vs expanded ('pc' ~ 'pc-i440fx-7.2'). */
+export function sameMachine(a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const alias = (m: string) => (m === 'pc' ? 'i440fx' : m === 'q35' ? 'q35' : undefined);
+  const fa = alias(a);
+  const fb = alias(b);
+  if (fa !== undefined && fb === undefined) return machineFamily(b) === fa;
+  if (fb !== undefined && fa === undefined) return machineFamily(a) === fb;
+  return false;
+}
 
 /** A canonical element: no comments, trimmed text, attributes by name. */
 export interface CNode {

@@ -3,8 +3,8 @@
  * way first, so only real changes show, not indentation or quote style.
  */
 import { createTwoFilesPatch } from 'diff';
-import { parseXml, serializeXml } from './xml-io.js';
-import type { Domain } from './domain.js';
+import { parseXml, serializeXml } from '../../modules/libvirt/domain/xml-io.js';
+import type { Domain } from '../../modules/libvirt/domain/domain.js';
 
 function pretty(x: string | Domain): string {
   if (typeof x !== 'string') return x.toXml();
