@@ -10,8 +10,11 @@
  * validator (run from source, a changed schema file) is compiled here with ajv, loaded on demand.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Options, ValidateFunction } from 'ajv';
+import { schemasDir } from '../paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,9 +26,26 @@ export const AJV_OPTIONS: Record<Flavour, Options> = {
   inventory: { allErrors: true, verbose: true, strict: true, allowUnionTypes: true },
 };
 
-/** The name a precompiled validator is exported under: flavour and a hash of the schema's JSON. */
+let shared: object[] | undefined;
+
+/**
+ * The schemas other schemas refer to by $ref (schemas/modules/_*.schema.json, e.g. the guest
+ * selection every guest module shares); they name no module. Each has its file name as $id.
+ */
+export function sharedSchemas(): object[] {
+  const dir = join(schemasDir, 'modules');
+  return (shared ??= readdirSync(dir)
+    .filter((f) => f.startsWith('_') && f.endsWith('.schema.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object));
+}
+
+/**
+ * The name a precompiled validator is exported under: flavour and a hash of the schema's JSON and
+ * of the shared schemas it may refer to (an edit to either after the build compiles it anew).
+ */
 export function precompiledName(flavour: Flavour, schema: object): string {
-  return `${flavour}_${createHash('sha1').update(JSON.stringify(schema)).digest('hex')}`;
+  return `${flavour}_${createHash('sha1').update(JSON.stringify([schema, sharedSchemas()])).digest('hex')}`;
 }
 
 /** The precompiled validators (undefined: not looked up yet; null: none beside this file). */
@@ -47,8 +67,9 @@ const instances: Partial<Record<Flavour, import('ajv').Ajv>> = {};
 /** An ajv instance of that flavour (loads ajv): for compiling at run time and for the generator. */
 export function ajvInstance(flavour: Flavour, extra: Options = {}): import('ajv').Ajv {
   const { Ajv } = require('ajv') as typeof import('ajv');
-  if (Object.keys(extra).length > 0) return new Ajv({ ...AJV_OPTIONS[flavour], ...extra });
-  return (instances[flavour] ??= new Ajv(AJV_OPTIONS[flavour]));
+  const make = (options: Options) => new Ajv(options).addSchema(sharedSchemas());
+  if (Object.keys(extra).length > 0) return make({ ...AJV_OPTIONS[flavour], ...extra });
+  return (instances[flavour] ??= make(AJV_OPTIONS[flavour]));
 }
 
 /** The validator of a schema: precompiled when the build made one for exactly this schema, else compiled now. */
