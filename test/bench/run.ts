@@ -30,6 +30,7 @@ import { machineLine, resultsTable, timingTable, verifiedLines, type Cell, type 
 import { CLI, PLAYBOOK, ROOT, runAnsible, runVirtplay, type Tool, type ToolRun } from './tools.js';
 import { verifyConverted } from './verify.js';
 import { bootstrapTable, bootstrapWall } from './bootstrap-wall.js';
+import { targetLines } from './targets.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1x1,4x5,10x10,16x10,20x10').split(',').map((s) => {
   const m = /^\s*(\d+)x(\d+)\s*$/.exec(s);
@@ -215,6 +216,10 @@ async function main(): Promise<void> {
     `${plan.guests} guests (10 hosts x 100, from the domain corpus), virtio_nic + virtio_disk + boot_disk in check mode through each module's run(), no I/O; median of ${plan.runs}: planning ${plan.cpuS.toFixed(2)} s CPU (${plan.wallS.toFixed(2)} s wall), ${plan.changes} changes planned; process peak RSS ${plan.peakRssMb.toFixed(0)} MB (${plan.rssBeforeMb.toFixed(0)} MB before planning: Node + tsx + modules); whole process ${plan.processCpuS.toFixed(2)} s CPU.`,
     '',
     ...(boot ? ['## The Windows bootstrap on one host (stand-in guests, TCG)', '', 'windows-virtio.yml from freshly defined stand-ins (IDE/e1000, agent) to done, one run each.', '', bootstrapTable(boot), ''] : []),
+    '## Targets (issue 15)',
+    '',
+    ...targetLines(results, starts, plan, boot),
+    '',
   ].join('\n');
   process.stdout.write(doc);
   const out = join(labDir(), 'bench');
