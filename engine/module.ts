@@ -91,6 +91,11 @@ export interface TaskContext {
   hold?: WriteHold;
   /** Debug output, shown at verbosity >= level. */
   log(message: string, level?: number): void;
+  /**
+   * What one guest's work is doing now (e.g. "waiting for its first boot from vda"): shown live
+   * under the host on a terminal, at -vv in plain output; not kept in the result.
+   */
+  progress?(guest: string, text: string): void;
 }
 
 /** A failure found when held writes were flushed: the guest whose write failed, and which task's changes it carried. */

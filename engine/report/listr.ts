@@ -24,8 +24,10 @@ type Outcome = { kind: 'done' | 'fail' | 'skip'; title: string; error?: string }
 interface HostSlot {
   settle(o: Outcome): void;
   settled: boolean;
-  /** The subtask's wrapper once listr2 started it (titles of loop items go there). */
-  wrapper?: { title: string };
+  /** The subtask's wrapper once listr2 started it (titles of loop items go there, progress to its output). */
+  wrapper?: { title: string; output?: string };
+  /** Each guest's latest progress line, shown under the host while it runs. */
+  progress: Map<string, string>;
   /** Loop items seen so far, for a host whose aggregate result never comes. */
   items: TaskHostResult[];
 }
@@ -64,12 +66,15 @@ export class ListrReporter implements Reporter {
     const subtasks = task.hosts.map((host) => {
       let settle!: (o: Outcome) => void;
       const promise = new Promise<Outcome>((resolve) => (settle = resolve));
-      const slot: HostSlot = { settled: false, items: [], settle: (o) => { slot.settled = true; settle(o); } };
+      const slot: HostSlot = { settled: false, items: [], progress: new Map(), settle: (o) => { slot.settled = true; settle(o); } };
       open.slots.set(host, slot);
       return {
         title: host,
+        // Every guest's progress line under the host while it runs, gone when it ends.
+        rendererOptions: { outputBar: Infinity, persistentOutput: false },
         task: async (_ctx: unknown, st: ListrTaskWrapper<unknown, never, never>): Promise<void> => {
           slot.wrapper = st;
+          if (slot.progress.size > 0) st.output = [...slot.progress.values()].join('\n');
           const o = await promise;
           st.title = o.title;
           if (o.kind === 'fail') throw new Error(o.error ?? 'failed');
@@ -135,6 +140,18 @@ export class ListrReporter implements Reporter {
       slot.settle(this.outcome(r));
     } catch (err) {
       this.write([`[WARNING]: output error: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+  }
+
+  /** A guest's progress: one line per guest under its host's line, while the host runs. */
+  progress(task: TaskInfo, host: string, guest: string, text: string): void {
+    try {
+      const slot = this.open?.task === task ? this.open.slots.get(host) : undefined;
+      if (!slot || slot.settled) return;
+      slot.progress.set(guest, this.fmt.redactor.text(`${guest}: ${text}`));
+      if (slot.wrapper) slot.wrapper.output = [...slot.progress.values()].join('\n');
+    } catch {
+      // progress is best effort: it never breaks the run
     }
   }
 

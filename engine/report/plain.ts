@@ -31,6 +31,11 @@ export class PlainReporter implements Reporter {
     this.write(() => this.fmt.warning(message, host));
   }
 
+  /** A guest's progress, at -vv: "<host> [guest]: text". */
+  progress(_task: TaskInfo, host: string, guest: string, text: string): void {
+    this.verbose(`[${guest}] ${text}`, 2, host);
+  }
+
   verbose(message: string, level: number, host?: string): void {
     this.write(() => this.fmt.verbose(message, level, host));
   }

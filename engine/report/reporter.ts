@@ -70,6 +70,8 @@ export interface Reporter {
   warning(message: string, host?: string): void;
   /** Shown at -v and more. */
   verbose(message: string, level: number, host?: string): void;
+  /** A guest's work in progress (TaskContext.progress); reporters that show none leave it out. */
+  progress?(task: TaskInfo, host: string, guest: string, text: string): void;
   /** Prints the PLAY RECAP (or, for JSON, the whole document). */
   finish(summary: RunSummary): Promise<void> | void;
 }

@@ -139,7 +139,7 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
           runDir: env.runDir,
           reporter: heldTask?.reporter ?? env.reporter,
           conn: env.connection(h, play),
-          ...(heldTask ? { held: { holds: held!.hostHolds(h), token: heldTask.token } } : {}),
+          ...(heldTask ? { held: { holds: held!.hostHolds(h), token: heldTask.token } } : { progress: (guest: string, text: string) => env.reporter.progress?.(info, h.name, guest, text) }),
         });
         if (heldTask) {
           // Reported when the held run ends; its failed guests leave the next tasks now.

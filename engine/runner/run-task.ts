@@ -20,6 +20,8 @@ export interface TaskEnv {
   runDir: string;
   reporter: Reporter;
   conn: LazyConnection;
+  /** Where a guest's progress goes (TaskContext.progress). */
+  progress?: (guest: string, text: string) => void;
   /** The task runs held (engine/runner/held-writes.ts): the host's holders and the task's token. */
   held?: { holds: HostHolds; token: number };
 }
@@ -157,6 +159,7 @@ function taskContext(h: HostState, vars: Vars, env: TaskEnv, check: boolean, hol
     warn: (m) => env.reporter.warning(m, h.name),
     failedGuests: new Set([...h.failedGuests.keys(), ...(env.held?.holds.failedGuests() ?? [])]),
     log: (m, level = 2) => env.reporter.verbose(m, level, h.name),
+    ...(env.progress ? { progress: env.progress } : {}),
   };
 }
 

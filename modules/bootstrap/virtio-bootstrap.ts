@@ -124,6 +124,15 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
   },
 };
 
+/** What a guest's bootstrap is doing in each phase, for the live progress line. */
+const PHASE_TEXT: Partial<Record<BootstrapState['phase'], string>> = {
+  inject: 'offline: injecting the virtio storage driver into its disk',
+  attach: 'dummy virtio disk and driver ISO attached: waiting for the driver install',
+  installed: 'virtio storage driver in: moving the boot disk to virtio vda',
+  switched: 'on vda: waiting for its first boot to be confirmed',
+  done: 'boots from virtio vda',
+};
+
 async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, args: BootstrapArgs, r: BootstrapReport, diff: DiffEntry[]): Promise<void> {
   let g = guest;
   const first = Domain.parse(g.inactiveXml);
@@ -158,6 +167,7 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
 
   for (;;) {
     r.phase = s.phase;
+    ctx.progress?.(g.name, PHASE_TEXT[s.phase as BootstrapState['phase']] ?? s.phase);
     switch (s.phase as BootstrapState['phase']) {
       case 'inject': {
         if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); injecting again`);

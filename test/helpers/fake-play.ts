@@ -69,6 +69,7 @@ export async function fakePlay(yaml: string, o: FakePlayOptions): Promise<FakePl
     taskEnd: async (x) => { await jsonRep.taskEnd(x); await plain.taskEnd(x); },
     warning: (m, h) => { jsonRep.warning(m, h); plain.warning(m, h); },
     verbose: (m, l, h) => { jsonRep.verbose(m, l, h); plain.verbose(m, l, h); },
+    progress: (x, h, g, text) => plain.progress(x, h, g, text),
     finish: async (s) => { await jsonRep.finish(s); await plain.finish(s); },
   };
   const connects: Vars[] = [];

@@ -109,3 +109,31 @@ t.test('an output stream that throws never breaks the run', async (t) => {
   };
   await t.resolves(drive(new ListrReporter({ verbosity: 3, diff: true, check: false, color: true, out })));
 });
+
+t.test("a guest's progress: one live line per guest under its host, gone when the host ends", async (t) => {
+  const was = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => {
+    process.stdout.isTTY = was;
+  });
+  const out = new FakeTty();
+  const r = new ListrReporter({ verbosity: 0, diff: false, check: false, color: false, out });
+  const task = { name: 'bootstrap', module: 'virtio_bootstrap', handler: false, hosts: ['h1', 'h2'] };
+  r.progress(task, 'h1', 'win1', 'early, before listr2 started the host');
+  await r.taskStart(task);
+  r.progress(task, 'h1', 'win1', 'waiting for the driver install');
+  r.progress(task, 'h1', 'win2', 'on vda: waiting for its first boot');
+  r.progress(task, 'h2', 'win3', 'boots from virtio vda');
+  await new Promise((done) => setTimeout(done, 250)); // a few of the renderer's frames
+  const during = strip(out.text);
+  t.match(during, /h1\n\s+\S* ?win1: waiting for the driver install\n\s+\S* ?win2: on vda: waiting for its first boot/, "both guests' lines under h1, the latest text of each");
+  t.match(during, /win3: boots from virtio vda/, "h2's guest under h2");
+  await r.hostResult(task, { host: 'h1', status: 'changed', result: { changed: true }, check: false, durationMs: 1 });
+  await r.hostResult(task, { host: 'h2', status: 'ok', result: { changed: false }, check: false, durationMs: 1 });
+  r.progress(task, 'h1', 'win1', 'after the end: not shown');
+  await r.taskEnd(task);
+  const text = strip(out.text);
+  t.notMatch(text, /after the end/, 'progress after the host ended is dropped');
+  const last = text.slice(text.lastIndexOf('TASK [bootstrap]'));
+  t.notMatch(last, /win1:|win2:/, 'the final frame keeps the hosts, not the progress lines');
+});

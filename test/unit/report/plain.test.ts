@@ -192,3 +192,14 @@ t.test('a broken output stream never breaks the run', async (t) => {
   const r = new PlainReporter({ verbosity: 0, diff: true, check: false, color: false, out });
   await t.resolves(drive(r));
 });
+
+t.test("a guest's progress is a -vv line naming host and guest", async (t) => {
+  const task = { name: 'bootstrap', module: 'virtio_bootstrap', handler: false, hosts: ['h1'] };
+  for (const verbosity of [1, 2]) {
+    const out = new StringStream();
+    const r = new PlainReporter({ verbosity, diff: false, check: false, color: false, out });
+    r.progress(task, 'h1', 'win1', 'on vda: waiting for its first boot');
+    if (verbosity < 2) t.equal(out.text, '', 'not at -v');
+    else t.match(out.text, /h1.*\[win1\] on vda: waiting for its first boot/, 'at -vv');
+  }
+});

@@ -19,6 +19,7 @@ const probe: ModuleDef<{ id: string; fail?: boolean }> = {
   checkMode: 'plan',
   async run(ctx, args) {
     ran.push(`${args.id}@${ctx.host}`);
+    ctx.progress?.('g1', `working on ${args.id}`);
     await ctx.conn.exec('true');
     if (args.fail) return { changed: false, failed: true, msg: 'probe failed' };
     return { changed: true, msg: 'changed', ...(ctx.diff ? { diff: [{ before: 'old\n', after: 'new\n', before_header: args.id, after_header: args.id }] } : {}) };
@@ -26,12 +27,13 @@ const probe: ModuleDef<{ id: string; fail?: boolean }> = {
 };
 const SCHEMA = { type: 'object', properties: { id: { type: 'string' }, fail: { type: 'boolean' } }, required: ['id'], additionalProperties: false };
 
-async function play(yaml: string, opts: { diff?: boolean; hostVars?: string } = {}) {
+async function play(yaml: string, opts: { diff?: boolean; hostVars?: string; verbosity?: number } = {}) {
   ran = [];
   return fakePlay(yaml, {
     modules: [{ def: probe, schema: SCHEMA }],
     hosts: ['h1', 'h2', 'h3', 'h4', 'h5'],
     diff: opts.diff ?? false,
+    verbosity: opts.verbosity ?? 0,
     ...(opts.hostVars !== undefined ? { firstHostVars: opts.hostVars } : {}),
   });
 }
@@ -149,4 +151,15 @@ t.test('the diff keyword shows or hides a diff whatever --diff says', async (t) 
   );
   t.notMatch(hidden.text, /before: quiet/, "the play's diff: false hides it under --diff");
   t.match(hidden.text, /before: loud/, "a task's own diff: true wins over its play's");
+});
+
+t.test("a module's per-guest progress reaches the reporter with its host (plain: at -vv)", async (t) => {
+  const yaml = `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - { name: a, probe: { id: a } }
+`;
+  t.match((await play(yaml, { verbosity: 2 })).text, /h1.*\[g1\] working on a/);
+  t.notMatch((await play(yaml)).text, /working on/, 'not at -v0');
 });
