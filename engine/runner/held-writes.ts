@@ -126,11 +126,11 @@ export class HeldRun {
   begin(task: Task, info: TaskInfo, reporter: Reporter): { token: number; reporter: Reporter; done(h: HostState, r: TaskHostResult): void } {
     const held: HeldTask = { task, info, token: this.nextToken++, results: [], said: [] };
     this.tasks.push(held);
-    const quiet: Reporter = {
-      ...reporter,
-      warning: (m, host) => void held.said.push((r) => r.warning(m, host)),
-      verbose: (m, level, host) => void held.said.push((r) => r.verbose(m, level, host)),
-    };
+    // The reporter itself for everything else (its methods live on its prototype: no spread).
+    const quiet: Reporter = Object.assign(Object.create(reporter) as Reporter, {
+      warning: (m: string, host?: string) => void held.said.push((r) => r.warning(m, host)),
+      verbose: (m: string, level: number, host?: string) => void held.said.push((r) => r.verbose(m, level, host)),
+    });
     return { token: held.token, reporter: quiet, done: (h, r) => void held.results.push({ h, r }) };
   }
 
