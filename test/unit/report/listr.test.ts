@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ListrReporter } from '../../../engine/report/listr.js';
 import { drive, FakeTty, SECRET, StringStream } from './events.js';
 
@@ -6,6 +6,16 @@ import { drive, FakeTty, SECRET, StringStream } from './events.js';
 function strip(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
+/** A fake terminal to draw on; listr2 checks process.stdout before it draws on any stream, so that says it is one too. */
+function terminal(t: Test): FakeTty {
+  const was = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  t.teardown(() => {
+    process.stdout.isTTY = was;
+  });
+  return new FakeTty();
 }
 
 const SUMMARY_NIC = [
@@ -62,12 +72,7 @@ t.test('simple renderer: host titles, then the summary lines that matter, then t
 });
 
 t.test('default renderer on a terminal: final frame kept, summary after it', async (t) => {
-  const was = process.stdout.isTTY;
-  process.stdout.isTTY = true; // listr2 checks process.stdout before it draws on any stream
-  t.teardown(() => {
-    process.stdout.isTTY = was;
-  });
-  const out = new FakeTty();
+  const out = terminal(t);
   await drive(new ListrReporter({ verbosity: 1, diff: true, check: false, color: false, out }));
   t.ok(out.text.includes('\x1b[?25l'), 'listr2 hid the cursor while drawing');
   t.ok(out.text.includes('\x1b[?25h'), 'and showed it again');
@@ -98,12 +103,7 @@ t.test('hosts that never report end the task instead of hanging it', async (t) =
 });
 
 t.test('an output stream that throws never breaks the run', async (t) => {
-  const was = process.stdout.isTTY;
-  process.stdout.isTTY = true;
-  t.teardown(() => {
-    process.stdout.isTTY = was;
-  });
-  const out = new FakeTty();
+  const out = terminal(t);
   out.write = () => {
     throw new Error('EIO');
   };
@@ -111,12 +111,7 @@ t.test('an output stream that throws never breaks the run', async (t) => {
 });
 
 t.test("a guest's progress: one live line per guest under its host, gone when the host ends", async (t) => {
-  const was = process.stdout.isTTY;
-  process.stdout.isTTY = true;
-  t.teardown(() => {
-    process.stdout.isTTY = was;
-  });
-  const out = new FakeTty();
+  const out = terminal(t);
   const r = new ListrReporter({ verbosity: 0, diff: false, check: false, color: false, out });
   const task = { name: 'bootstrap', module: 'virtio_bootstrap', handler: false, hosts: ['h1', 'h2'] };
   r.progress(task, 'h1', 'win1', 'early, before listr2 started the host');
