@@ -43,6 +43,9 @@ interface OpenTask {
 
 const CURSOR_SHOW = '\u001B[?25h';
 
+/** A host's progress output: each guest's latest line. */
+const progressText = (slot: HostSlot): string => [...slot.progress.values()].join('\n');
+
 export class ListrReporter implements Reporter {
   private readonly fmt: LineFormatter;
   private open: OpenTask | undefined;
@@ -74,7 +77,7 @@ export class ListrReporter implements Reporter {
         rendererOptions: { outputBar: Infinity, persistentOutput: false },
         task: async (_ctx: unknown, st: ListrTaskWrapper<unknown, never, never>): Promise<void> => {
           slot.wrapper = st;
-          if (slot.progress.size > 0) st.output = [...slot.progress.values()].join('\n');
+          if (slot.progress.size > 0) st.output = progressText(slot);
           const o = await promise;
           st.title = o.title;
           if (o.kind === 'fail') throw new Error(o.error ?? 'failed');
@@ -149,7 +152,7 @@ export class ListrReporter implements Reporter {
       const slot = this.open?.task === task ? this.open.slots.get(host) : undefined;
       if (!slot || slot.settled) return;
       slot.progress.set(guest, this.fmt.redactor.text(`${guest}: ${text}`));
-      if (slot.wrapper) slot.wrapper.output = [...slot.progress.values()].join('\n');
+      if (slot.wrapper) slot.wrapper.output = progressText(slot);
     } catch {
       // progress is best effort: it never breaks the run
     }

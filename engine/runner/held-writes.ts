@@ -105,11 +105,13 @@ export class HeldRun {
   private readonly holds = new Map<HostState, HostHolds>();
   private nextToken = 0;
 
-  /** Whether this task may run held: a module that can hold, in a real run, without keywords that read its result as it comes. */
-  static accepts(task: Task, module: ModuleDef | undefined, check: boolean, handler: boolean): boolean {
+  /**
+   * Whether this section task may run held: a module that can hold, in a real run, without
+   * keywords that read its result as it comes. (Handlers never run held.)
+   */
+  static accepts(task: Task, module: ModuleDef | undefined, check: boolean): boolean {
     return (
       module?.holdsWrites !== undefined &&
-      !handler &&
       !(task.checkMode ?? check) &&
       task.loop === undefined &&
       !task.runOnce &&

@@ -73,7 +73,7 @@ async function runBatch(play: Play, batch: HostState[], playEnv: PlayEnv): Promi
     for (const task of play.tasks.slice(start, end)) {
       if (!shouldRunTask([...play.tags, ...task.tags], env.tags)) continue;
       if (env.signal?.aborted) break;
-      if (HeldRun.accepts(task, env.modules.get(task.module), env.check, false)) {
+      if (HeldRun.accepts(task, env.modules.get(task.module), env.check)) {
         await runTaskOnHosts(task, false, active(batch), play, env, held);
         if (held.mustEnd(task)) await settle(held, env);
       } else {

@@ -279,9 +279,10 @@ export function makeFilters(tests: TestLookup, filterByName: (name: string) => F
     },
     // Ansible's: unique(a + b) without what both hold, in that order.
     symmetric_difference: (a, b) => {
+      const mine = toList(a);
       const other = toList(b);
-      const both = toList(a).filter((x) => pyIn(x, other));
-      return uniq([...toList(a), ...other]).filter((x) => !pyIn(x, both));
+      const both = mine.filter((x) => pyIn(x, other));
+      return uniq([...mine, ...other]).filter((x) => !pyIn(x, both));
     },
     zip: (v, ...rest) => {
       const lists = [toList(v), ...splitKw(rest).args.map(toList)];

@@ -3,7 +3,8 @@
  * boot_disk, cdrom): read facts once per host, plan per guest on the parsed inactive XML (pure),
  * then in check mode report, else apply all guests of the host as one batch of transactions
  * (or, when the runner offers it, hold them for one batch with the next editing tasks':
- * held-defines.ts), report pending changes of running guests, and restart them when the task asks (if_needed).
+ * held-defines.ts), report pending changes of running guests, and restart them when the task
+ * asks (if_needed).
  * A module may refuse single guests (check): a refused guest is a per-guest failure (not defined,
  * not counted changed, no diff); the task's other guests are planned and applied as usual. A plan
  * that throws fails its guest alone; one that throws GuestSkip skips it with the reason (the task

@@ -30,7 +30,6 @@ export const HELD_DEFINES = 'libvirt-define';
 
 export class HeldDefines implements HeldWrites {
   private readonly guests = new Map<string, HeldGuest>();
-  private readonly held = new Set<number>();
 
   /** ctx: the first holding task's context (its connection, run folder, log); facts: the host's cache. */
   constructor(
@@ -39,7 +38,7 @@ export class HeldDefines implements HeldWrites {
   ) {}
 
   get tokens(): ReadonlySet<number> {
-    return this.held;
+    return new Set([...this.guests.values()].flatMap((g) => g.checks.map((c) => c.token)));
   }
 
   /** A task's planned definition of a guest; `current` is what the task planned on. */
@@ -51,13 +50,11 @@ export class HeldDefines implements HeldWrites {
     } else {
       this.guests.set(current.name, { original: current, dom, checks: [check] });
     }
-    this.held.add(check.token);
   }
 
   async flush(): Promise<HeldFailure[]> {
     const guests = [...this.guests.values()];
     this.guests.clear();
-    this.held.clear();
     if (guests.length === 0) return [];
     const verified = new Map<string, Domain>();
     const outcomes = await defineGuests(

@@ -1,7 +1,7 @@
 /**
- * Semantic comparison of domain XML: equal when libvirt would run the same guest, so that a
- * guest that already has the declared state plans nothing, and `dumpxml --inactive` of a defined
- * domain compares equal to the XML that was defined.
+ * Semantic comparison of domain XML, for tests: equal when libvirt would run the same guest, so
+ * that `dumpxml --inactive` of a defined domain compares equal to the XML that was defined, and a
+ * module's output can be checked against what libvirt kept.
  *
  * Two layers:
  *  1. normalizeForCompare(dom), one side alone: whitespace, comments, attribute order and quote
