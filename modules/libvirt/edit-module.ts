@@ -17,7 +17,7 @@ import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } fro
 import { defineGuests } from './define-guests.js';
 import { HELD_DEFINES, HeldDefines } from './held-defines.js';
 import { Domain } from './domain/index.js';
-import { inactiveDomain, liveDomain, predictedFacts, rememberParsed } from './parsed.js';
+import { definedDomain, inactiveDomain, liveDomain, predictedFacts, rememberParsed } from './parsed.js';
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
@@ -50,7 +50,8 @@ export interface EditSpec<A extends EditArgs> {
   plan(dom: Domain, args: A, guest: GuestFacts): string[];
   /**
    * Called only when the plan has changes, with the definition before and after them: whether
-   * this guest may get them. A refusal fails this guest alone.
+   * this guest may get them. A refusal fails this guest alone. Read both, edit neither: `before`
+   * is the guest's shared cached tree.
    */
   check?(before: Domain, after: Domain, args: A, guest: GuestFacts): GuestCheck;
 }
@@ -79,7 +80,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
             p.newXml === undefined
               ? []
               : // Both sides through the same serializer: the diff shows changes, not quote styles.
-                [{ before: inactiveDomain(p.guest).toXml(), after: p.newXml(), before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+                [{ before: definedDomain(p.guest).toXml(), after: p.newXml(), before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
           )
         : [];
 
@@ -126,7 +127,7 @@ export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, 
     if (e instanceof VirtplayError) return { guest: g, changes: [], refused: e instanceof TaskError ? e.reason : e.message, livePending: false };
     throw e;
   }
-  const verdict = changes.length > 0 && spec.check ? spec.check(inactiveDomain(g), dom, args, g) : {};
+  const verdict = changes.length > 0 && spec.check ? spec.check(definedDomain(g), dom, args, g) : {};
   const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
   if (verdict.refuse !== undefined) return { guest: g, changes, refused: verdict.refuse, livePending: false, ...warning };
   const live = liveDomain(g);

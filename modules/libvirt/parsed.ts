@@ -10,6 +10,12 @@ import { TaskError } from '../../engine/errors.js';
 
 const parsed = new WeakMap<GuestFacts, { inactive?: Domain; live?: Domain }>();
 
+function entryOf(g: GuestFacts): { inactive?: Domain; live?: Domain } {
+  let entry = parsed.get(g);
+  if (!entry) parsed.set(g, (entry = {}));
+  return entry;
+}
+
 function parse(xml: string, guest: string): Domain {
   try {
     return Domain.parse(xml, { validate: false });
@@ -20,17 +26,22 @@ function parse(xml: string, guest: string): Domain {
 
 /** A private, editable copy of the guest's persistent definition. */
 export function inactiveDomain(g: GuestFacts): Domain {
-  let entry = parsed.get(g);
-  if (!entry) parsed.set(g, (entry = {}));
-  entry.inactive ??= parse(g.inactiveXml, g.name);
-  return entry.inactive.clone();
+  return definedDomain(g).clone();
+}
+
+/**
+ * The guest's cached tree of its persistent definition itself, shared by every caller: for
+ * reading only (a check's "before", the diff's before side). Edit a copy (inactiveDomain).
+ */
+export function definedDomain(g: GuestFacts): Domain {
+  const entry = entryOf(g);
+  return (entry.inactive ??= parse(g.inactiveXml, g.name));
 }
 
 /** A private copy of the running configuration, when the guest runs. */
 export function liveDomain(g: GuestFacts): Domain | undefined {
   if (g.liveXml === undefined) return undefined;
-  let entry = parsed.get(g);
-  if (!entry) parsed.set(g, (entry = {}));
+  const entry = entryOf(g);
   entry.live ??= parse(g.liveXml, g.name);
   return entry.live.clone();
 }

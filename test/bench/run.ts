@@ -74,18 +74,25 @@ async function startup(): Promise<Timing[]> {
   ];
 }
 
-async function planning(): Promise<Planning> {
-  log('planning 1,000 guests on synthetic facts');
+/** Planning sizes (guests over 10 hosts): the issue's 1,000 and 10,000 by default. */
+const PLAN_SIZES = (process.env.BENCH_PLAN_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
+
+async function planning(guests: number): Promise<Planning> {
+  log(`planning ${guests.toLocaleString('en')} guests on synthetic facts`);
   const out: Array<{ cpuS: number; wallS: number; peakRssMb: number; rssBeforeMb: number; changes: number; failedTasks: number; processCpuS: number }> = [];
   for (let i = 0; i < RUNS; i++) {
-    const m = await measure([process.execPath, '--import=tsx', join(HERE, 'plan-synthetic.ts'), '1000']);
+    const m = await measure([process.execPath, join(HERE, 'plan-synthetic.mjs'), String(guests)]);
     if (m.code !== 0) throw new Error(`plan-synthetic failed: ${m.stderr.trim().slice(0, 1000)}`);
     const r = JSON.parse(m.stdout.trim().split('\n').pop()!) as (typeof out)[number];
     if (r.failedTasks > 0) throw new Error(`plan-synthetic: ${r.failedTasks} task(s) failed`);
     out.push({ ...r, processCpuS: m.cpuS });
   }
   const md = (k: keyof (typeof out)[number]) => median(out.map((o) => o[k]));
-  return { guests: 1000, runs: RUNS, cpuS: md('cpuS'), wallS: md('wallS'), peakRssMb: md('peakRssMb'), rssBeforeMb: md('rssBeforeMb'), processCpuS: md('processCpuS'), changes: md('changes') };
+  return { guests, runs: RUNS, cpuS: md('cpuS'), wallS: md('wallS'), peakRssMb: md('peakRssMb'), rssBeforeMb: md('rssBeforeMb'), processCpuS: md('processCpuS'), changes: md('changes') };
+}
+
+function planningLine(plan: Planning): string {
+  return `- ${plan.guests.toLocaleString('en')} guests (10 hosts x ${plan.guests / 10}): planning ${plan.cpuS.toFixed(2)} s CPU (${plan.wallS.toFixed(2)} s wall), ${plan.changes} changes planned; process peak RSS ${plan.peakRssMb.toFixed(0)} MB (${plan.rssBeforeMb.toFixed(0)} MB before planning: Node, the modules and the synthetic XML); whole process ${plan.processCpuS.toFixed(2)} s CPU.`;
 }
 
 function describeRun(tool: Tool, kind: Kind, r: ToolRun): string {
@@ -160,7 +167,8 @@ async function main(): Promise<void> {
   })();
 
   const starts = await startup();
-  const plan = await planning();
+  const plans: Planning[] = [];
+  for (const n of PLAN_SIZES) plans.push(await planning(n));
   const results: SizeResult[] = [];
   const restore = before ?? { hosts: 4, guests: 5 };
   await withLabLock(async () => {
@@ -212,19 +220,21 @@ async function main(): Promise<void> {
     '',
     '## Planning alone, synthetic facts',
     '',
-    `${plan.guests} guests (10 hosts x 100, from the domain corpus), virtio_nic + virtio_disk + boot_disk in check mode through each module's run(), no I/O; median of ${plan.runs}: planning ${plan.cpuS.toFixed(2)} s CPU (${plan.wallS.toFixed(2)} s wall), ${plan.changes} changes planned; process peak RSS ${plan.peakRssMb.toFixed(0)} MB (${plan.rssBeforeMb.toFixed(0)} MB before planning: Node + tsx + modules); whole process ${plan.processCpuS.toFixed(2)} s CPU.`,
+    `Guests made from the domain corpus, virtio_nic + virtio_disk + boot_disk in check mode through each module's run(), no I/O, plain Node (test/bench/plan-synthetic.mjs); medians of ${RUNS}:`,
+    '',
+    ...plans.map(planningLine),
     '',
     ...(boot ? ['## The Windows bootstrap on one host (stand-in guests, TCG)', '', 'windows-virtio.yml from freshly defined stand-ins (IDE/e1000, agent) to done, one run each.', '', bootstrapTable(boot), ''] : []),
     '## Targets (issue 15)',
     '',
-    ...targetLines(results, starts, plan, boot),
+    ...targetLines(results, starts, plans, boot),
     '',
   ].join('\n');
   process.stdout.write(doc);
   const out = join(labDir(), 'bench');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'last-run.md'), doc);
-  writeFileSync(join(out, 'last-run.json'), JSON.stringify({ machine, startup: starts, planning: plan, bootstrap: boot, results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })) }, null, 1));
+  writeFileSync(join(out, 'last-run.json'), JSON.stringify({ machine, startup: starts, planning: plans, bootstrap: boot, results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })) }, null, 1));
   log(`written ${join(out, 'last-run.md')} and last-run.json`);
 }
 

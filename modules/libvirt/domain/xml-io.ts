@@ -30,6 +30,8 @@ const parser = new XMLParser({
   ignoreDeclaration: false,
   ignorePiTags: false,
   allowBooleanAttributes: false,
+  // callbacks get the path matcher itself, not a string built for every tag (we set none)
+  jPath: false,
 });
 
 const builder = new Builder({
@@ -52,29 +54,59 @@ export function parseXml(xml: string, opts: { validate?: boolean } = {}): XDocum
     throw new DomainXmlError(`malformed XML at line ${e.line}, column ${e.col}: ${e.msg}`);
   }
   const items = parser.parse(xml) as Ordered[];
-  const nodes = items.map(fromOrdered).filter((n): n is XNode => n !== undefined);
+  const nodes = convertAll(items, false);
   const rootIndex = nodes.findIndex((n) => n.kind === 'element');
   if (rootIndex < 0) throw new DomainXmlError('the XML has no root element');
   const root = nodes[rootIndex] as XElement;
-  const around = (ns: XNode[]) => ns.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
-  stripIgnorableWhitespace(root);
-  return new XDocument(root, around(nodes.slice(0, rootIndex)), around(nodes.slice(rootIndex + 1)));
+  return new XDocument(root, dropBlank(nodes.slice(0, rootIndex)), dropBlank(nodes.slice(rootIndex + 1)));
 }
 
-function fromOrdered(item: Ordered): XNode | undefined {
-  const key = Object.keys(item).find((k) => k !== ATTRS);
-  if (key === undefined) return undefined;
-  const value = item[key];
-  const attrs = (item[ATTRS] ?? {}) as Record<string, unknown>;
-  if (key === TEXT) return new XText(decodeEntities(String(value)));
-  if (key === COMMENT) return new XComment(collectText(value as Ordered[]));
-  if (key.startsWith('?')) return new XPi(key, stringAttrs(attrs));
-  const el = new XElement(key, stringAttrs(attrs));
-  for (const c of value as Ordered[]) {
-    const n = fromOrdered(c);
-    if (n) el.append(n);
+/**
+ * fast-xml-parser's ordered items as our nodes, in one pass, each array made at its final size
+ * (a tree is kept for every guest of a run). Whitespace-only text is dropped where it is
+ * indentation: in an element that also holds child elements or comments (and around the root);
+ * the pretty printer re-creates it.
+ */
+function convertAll(items: Ordered[], inElement: boolean): XNode[] {
+  const dropBlanks = inElement && items.some(isStructure);
+  let n = 0;
+  for (const i of items) if (firstKey(i) !== undefined && !(dropBlanks && isBlankItem(i))) n++;
+  const out = new Array<XNode>(n);
+  let at = 0;
+  for (const i of items) {
+    if (firstKey(i) === undefined || (dropBlanks && isBlankItem(i))) continue;
+    out[at++] = convert(i);
   }
-  return el;
+  return out;
+}
+
+function firstKey(item: Ordered): string | undefined {
+  for (const k in item) if (k !== ATTRS) return k;
+  return undefined;
+}
+
+/** A child element or comment: its siblings' whitespace-only text is indentation. */
+function isStructure(item: Ordered): boolean {
+  const k = firstKey(item);
+  return k !== undefined && k !== TEXT && !k.startsWith('?');
+}
+
+function isBlankItem(item: Ordered): boolean {
+  return TEXT in item && String(item[TEXT]).trim() === '';
+}
+
+function dropBlank(nodes: XNode[]): XNode[] {
+  return nodes.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
+}
+
+function convert(item: Ordered): XNode {
+  const key = firstKey(item)!;
+  const value = item[key];
+  if (key === TEXT) return new XText(intern(decodeEntities(String(value))));
+  if (key === COMMENT) return new XComment(collectText(value as Ordered[]));
+  const attrs = stringAttrs(item[ATTRS] as Record<string, unknown> | undefined);
+  if (key.startsWith('?')) return new XPi(key, attrs);
+  return XElement.adopt(key, attrs, convertAll(value as Ordered[], true));
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -97,22 +129,32 @@ function collectText(items: Ordered[]): string {
   return items.map((i) => String(i[TEXT] ?? '')).join('');
 }
 
-function stringAttrs(attrs: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) out[k] = decodeEntities(String(v));
-  return out;
+/**
+ * Short attribute values repeat across guests ('virtio', 'pci', '0x00', 'file'): one shared copy
+ * of each, so a run that keeps thousands of trees keeps each value once. Bounded: when full, it
+ * starts again.
+ */
+const interned = new Map<string, string>();
+const INTERN_MAX_LENGTH = 40;
+const INTERN_MAX_ENTRIES = 50_000;
+
+function intern(v: string): string {
+  if (v.length > INTERN_MAX_LENGTH) return v;
+  const known = interned.get(v);
+  if (known !== undefined) return known;
+  if (interned.size >= INTERN_MAX_ENTRIES) interned.clear();
+  interned.set(v, v);
+  return v;
 }
 
-/** Drop whitespace-only text in elements that also hold child elements (indentation). */
-function stripIgnorableWhitespace(el: XElement): void {
-  const hasElements = el.children.some((c) => c.kind === 'element' || c.kind === 'comment');
-  if (hasElements) {
-    for (let i = el.children.length - 1; i >= 0; i--) {
-      const c = el.children[i];
-      if (c && c.kind === 'text' && c.text.trim() === '') el.children.splice(i, 1);
-    }
+/** The parser's attribute object (made for this element alone), values decoded and shared. */
+function stringAttrs(attrs: Record<string, unknown> | undefined): Record<string, string> {
+  if (attrs === undefined) return {};
+  for (const k in attrs) {
+    const v = attrs[k];
+    attrs[k] = intern(typeof v === 'string' ? decodeEntities(v) : String(v));
   }
-  for (const c of el.elements()) stripIgnorableWhitespace(c);
+  return attrs as Record<string, string>;
 }
 
 function toOrdered(n: XNode): Ordered {

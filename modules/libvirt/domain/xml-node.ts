@@ -138,9 +138,19 @@ export class XElement {
 
   /** Deep copy, detached. */
   clone(): XElement {
-    const copy = new XElement(this.name, this.attrs);
-    for (const c of this.children) copy.append(cloneNode(c));
-    return copy;
+    return XElement.adopt(this.name, { ...this.attrs }, this.children.map(cloneNode));
+  }
+
+  /**
+   * An element that takes `attrs` and `children` as they are (no copies): for builders that made
+   * them for this element alone (the parser, clone). Child elements must have no parent yet.
+   */
+  static adopt(name: string, attrs: Record<string, string>, children: XNode[]): XElement {
+    const el = new XElement(name);
+    el.attrs = attrs;
+    for (const c of children) if (c.kind === 'element') c.parent = el;
+    (el as { children: XNode[] }).children = children;
+    return el;
   }
 
   /** The namespace URI bound to `prefix` here or on an ancestor ('' for the default namespace). */
