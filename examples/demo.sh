@@ -14,7 +14,7 @@
 # The demo holds the lab lock while it runs (tests that change the lab's guests wait for it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/engine/cli.js ] || npm run --silent build
+[ -f dist/bin/virtplay.js ] || npm run --silent build
 if [ -z "${VIRTPLAY_DEMO_LOCKED:-}" ]; then
   VIRTPLAY_DEMO_LOCKED=1 exec node --import=tsx test/lab/with-lab-lock.ts -- bash "$0" "$@"
 fi
@@ -28,7 +28,7 @@ trap 'rm -f "$out"' EXIT
 # failed, and every guest in the recap's "Failed guests" list was refused by the Windows guard.
 virtplay() {
   local rc=0
-  node dist/engine/cli.js "$@" | tee "$out" || rc=$?
+  node dist/bin/virtplay.js "$@" | tee "$out" || rc=$?
   local fatal failed refused
   fatal=$(grep -c '^fatal: \[' "$out" || true)
   failed=$(sed -n '/^Failed guests/,/^$/p' "$out" | grep -c ' : ' || true)

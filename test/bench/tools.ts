@@ -13,7 +13,8 @@ import { sshdMark, type SshdCounts } from './sshd-count.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 export const ROOT = resolve(HERE, '../..');
-export const CLI = join(ROOT, 'dist/engine/cli.js');
+/** What users run (package.json "bin"): the bundle esbuild.config.mjs makes. */
+export const CLI = join(ROOT, 'dist/bin/virtplay.js');
 export const PLAYBOOK = join(ROOT, 'playbooks/linux-virtio.yml');
 const ANSIBLE_DIR = join(HERE, 'ansible');
 
