@@ -31,7 +31,7 @@ function run(cli: string, args: string[]): Out {
 
 /** Both builds on the same arguments: the same exit code and output (times masked). */
 function same(t: Test, args: string[], what: string): Out {
-  const mask = (s: string) => s.replace(/\d+(\.\d+)?\s?(ms|s)\b/g, 'T').replace(/"(start|end|duration|elapsed[a-z_]*)": ?[^,}\n]+/g, '"$1": T');
+  const mask = (s: string) => s.replace(/\d+(\.\d+)?\s?(ms|s|seconds)\b/g, 'T').replace(/"(start|end|duration|elapsed[a-z_]*)": ?[^,}\n]+/g, '"$1": T');
   const b = run(BUNDLE, args);
   const u = run(UNBUNDLED, args);
   t.same({ status: b.status, stdout: mask(b.stdout), stderr: mask(b.stderr) }, { status: u.status, stdout: mask(u.stdout), stderr: mask(u.stderr) }, `${what}: the bundle answers as the unbundled build`);
