@@ -75,6 +75,11 @@ export function defineBatchCommand(uri: string, items: { uuid: string; bytes: nu
     const dumps = checked.map((i) => `echo ${MARK}-cur ${i}; dumpxml --inactive --security-info ${checkUuid(items[i]!.uuid)}`).join('; ');
     lines.push(`${v} "${dumps}" 2>/dev/null | awk -v M='${MARK}-cur ' '${SPLIT_AWK}'`);
   }
+  if (checked.length > 0) {
+    // One sha256sum for every current definition ("HASH  N.cur" lines; a guest that vanished
+    // has no file and no line), matched by the shell itself: no process per guest.
+    lines.push(`nl=$(printf '\\n.'); nl=\${nl%.}`, `sums="\${nl}$(sha256sum ${checked.map((i) => `${i}.cur`).join(' ')} 2>/dev/null)\${nl}"`);
+  }
   lines.push('c=""');
   items.forEach((it, i) => {
     const uuid = checkUuid(it.uuid);
@@ -82,7 +87,7 @@ export function defineBatchCommand(uri: string, items: { uuid: string; bytes: nu
     if (it.sha256 === undefined) lines.push(step);
     else {
       if (!/^[0-9a-f]{64}$/.test(it.sha256)) throw new Error('sha256 must be 64 hex digits');
-      lines.push(`if [ -f ${i}.cur ] && [ "$(sha256sum < ${i}.cur | cut -c1-64)" = ${it.sha256} ]; then ${step}; else echo "${MARK}-stale ${i}"; fi`);
+      lines.push(`case "$sums" in *"\${nl}${it.sha256}  ${i}.cur\${nl}"*) ${step} ;; *) echo "${MARK}-stale ${i}" ;; esac`);
     }
   });
   lines.push(`if [ -n "$c" ]; then ${v} "$c echo ${MARK}-end"; else echo "${MARK}-end"; fi`);
