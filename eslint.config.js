@@ -18,7 +18,14 @@ export default tseslint.config(
   {
     files: ['engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/modules/**', '../modules', '../../modules'], message: 'engine/ knows no module: modules/ plug into it through engine/module.ts.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/modules/**', '../modules', '../../modules'], message: 'engine/ knows no module: modules/ plug into it through engine/module.ts.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -27,7 +34,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']", message: 'Only the command line (engine/cli.ts) turns errors into exit codes.' },
+        {
+          selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']",
+          message: 'Only the command line (engine/cli.ts) turns errors into exit codes.',
+        },
       ],
     },
   },

@@ -35,7 +35,11 @@ function program(): Command {
     .option('-u, --user <user>', 'remote user, where the inventory sets none')
     .option('--private-key <file>', 'SSH private key file, where the inventory sets none')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
-    .option('--accept-new-host-keys', "accept and record the key of a host not yet in known_hosts (OpenSSH's StrictHostKeyChecking=accept-new); a changed key is always refused", false)
+    .option(
+      '--accept-new-host-keys',
+      "accept and record the key of a host not yet in known_hosts (OpenSSH's StrictHostKeyChecking=accept-new); a changed key is always refused",
+      false,
+    )
     .addOption(new Option('-T, --timeout <seconds>', 'SSH connect timeout').default(10).argParser(positiveInt('--timeout')))
     .option('--run-dir <dir>', 'folder for this run (XML backups); default $XDG_STATE_HOME/virtplay/runs/<time>')
     .version(version, '--version')
@@ -69,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const o = cmd.opts();
-  const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const split = (xs: string[]) =>
+    xs
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean);
   const opts: CliOptions = {
     playbooks: cmd.args.map((p) => resolve(p)),
     playbookArgs: [...cmd.args],

@@ -23,7 +23,9 @@ export interface ModuleSchemas {
 /** The argument schemas of the shipped modules, by module name (the file names), without loading a module. */
 export function moduleSchemas(): ModuleSchemas {
   const schemas = new Map<string, object>();
-  for (const f of readdirSync(join(schemasDir, 'modules')).filter((x) => x.endsWith('.schema.json') && !x.startsWith('_')).sort()) {
+  for (const f of readdirSync(join(schemasDir, 'modules'))
+    .filter((x) => x.endsWith('.schema.json') && !x.startsWith('_'))
+    .sort()) {
     schemas.set(f.slice(0, -'.schema.json'.length), JSON.parse(readFileSync(join(schemasDir, 'modules', f), 'utf8')) as object);
   }
   return { schemas, names: [...schemas.keys()] };

@@ -16,4 +16,20 @@ import { guestIoBench } from './measure/guest-io-bench.js';
 import { hostIoBench } from './measure/host-io-bench.js';
 import { ioBenchTable } from './measure/io-bench-table.js';
 
-export const allModules: readonly ModuleDef<never>[] = [debug, setFact, assert, fail, virtioNic, virtioDisk, bootDisk, cdrom, virtioRng, domainState, virtioBootstrap, deviceNamesCheck, guestIoBench, hostIoBench, ioBenchTable];
+export const allModules: readonly ModuleDef<never>[] = [
+  debug,
+  setFact,
+  assert,
+  fail,
+  virtioNic,
+  virtioDisk,
+  bootDisk,
+  cdrom,
+  virtioRng,
+  domainState,
+  virtioBootstrap,
+  deviceNamesCheck,
+  guestIoBench,
+  hostIoBench,
+  ioBenchTable,
+];

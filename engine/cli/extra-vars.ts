@@ -59,7 +59,8 @@ export function parseKeyValues(s: string, original = s): Vars {
   } catch (e) {
     // An unbalanced quote is a parse error (6; ansible-playbook's 4); a word that is not key=value
     // is refused (5), where ansible-playbook ignores it without a word.
-    if (e instanceof KvError) throw new OptionsError(`-e ${JSON.stringify(original)}: ${e.message}`, /unterminated/.test(e.message) ? EXIT.BAD_INPUT : EXIT.BAD_OPTIONS);
+    if (e instanceof KvError)
+      throw new OptionsError(`-e ${JSON.stringify(original)}: ${e.message}`, /unterminated/.test(e.message) ? EXIT.BAD_INPUT : EXIT.BAD_OPTIONS);
     throw e;
   }
 }

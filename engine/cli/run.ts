@@ -58,7 +58,9 @@ export async function run(o: CliOptions): Promise<number> {
     return EXIT.OK;
   }
   if (o.listHosts || o.listTasks) {
-    playbooks.forEach((pb, i) => process.stdout.write(o.listHosts ? listHosts(pb, shown(i), inventory, limitHosts, extraVars) : listTasks(pb, shown(i), tags, extraVars)));
+    playbooks.forEach((pb, i) =>
+      process.stdout.write(o.listHosts ? listHosts(pb, shown(i), inventory, limitHosts, extraVars) : listTasks(pb, shown(i), tags, extraVars)),
+    );
     return EXIT.OK;
   }
 
@@ -142,4 +144,3 @@ function connectOptions(o: CliOptions) {
     user: o.user,
   };
 }
-

@@ -61,7 +61,11 @@ export function planAuth(input: AuthInput): AuthPlan {
     }
     const parsed = encrypted ? ssh2.utils.parseKey(data, input.passphrase) : plain;
     if (parsed instanceof Error) {
-      plan.skipped.push(encrypted ? `${file} (the passphrase given does not decrypt it)` : `${file} (not a private key: ${plain instanceof Error ? plain.message : 'unsupported'})`);
+      plan.skipped.push(
+        encrypted
+          ? `${file} (the passphrase given does not decrypt it)`
+          : `${file} (not a private key: ${plain instanceof Error ? plain.message : 'unsupported'})`,
+      );
       continue;
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;

@@ -48,9 +48,7 @@ export function verifyHostKey(ctx: HostKeyContext, blob: Buffer): HostKeyVerdict
     case 'revoked':
       return {
         ok: false,
-        reason:
-          `host key for ${name} (${describe(blob)}) is marked as revoked in ` +
-          `${check.entry.file}:${check.entry.line}; refusing to connect`,
+        reason: `host key for ${name} (${describe(blob)}) is marked as revoked in ` + `${check.entry.file}:${check.entry.line}; refusing to connect`,
       };
     case 'changed':
       return {
@@ -76,22 +74,13 @@ export function verifyHostKey(ctx: HostKeyContext, blob: Buffer): HostKeyVerdict
       return {
         ok: false,
         reason:
-          `host key for ${name} is not known (${describe(blob)})${hint}; add it to ` +
-          `${tilde(first ?? '~/.ssh/known_hosts')} or pass --accept-new-host-keys`,
+          `host key for ${name} is not known (${describe(blob)})${hint}; add it to ` + `${tilde(first ?? '~/.ssh/known_hosts')} or pass --accept-new-host-keys`,
       };
     }
   }
 }
 
-const ALL_HOST_KEY_ALGOS = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+const ALL_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 /**
  * Host key algorithms to offer, those the host is already known by first (as OpenSSH orders

@@ -28,9 +28,7 @@ export function connectionKind(host: string, vars: Vars): 'local' | 'ssh' {
   }
   if (declared === 'local') return 'local';
   if (typeof declared === 'string' && SSH_KINDS.has(declared)) return 'ssh';
-  throw new InputError(
-    `host ${host}: ansible_connection ${JSON.stringify(declared)} is not supported; virtplay connects with 'ssh' or 'local'`,
-  );
+  throw new InputError(`host ${host}: ansible_connection ${JSON.stringify(declared)} is not supported; virtplay connects with 'ssh' or 'local'`);
 }
 
 /**

@@ -127,12 +127,7 @@ function isFalse(v: unknown): boolean {
   return v === false || (typeof v === 'string' && /^(false|no|off|0)$/i.test(v));
 }
 
-export function resolveSshOptions(
-  hostName: string,
-  vars: Vars,
-  cli: SshCliOptions = {},
-  configPath: string = defaultSshConfigPath(),
-): ResolvedSsh {
+export function resolveSshOptions(hostName: string, vars: Vars, cli: SshCliOptions = {}, configPath: string = defaultSshConfigPath()): ResolvedSsh {
   const warnings: string[] = [];
   const target = varString(vars, hostName, 'ansible_host', 'ansible_ssh_host') ?? hostName;
   const cfg = readConfig(configPath, target);
@@ -142,11 +137,7 @@ export function resolveSshOptions(
   const portVar = varString(vars, hostName, 'ansible_port', 'ansible_ssh_port');
   const cfgPort = first(cfg, 'port');
   const port =
-    portVar !== undefined
-      ? toPort(portVar, `host ${hostName}: ansible_port`)
-      : cfgPort !== undefined
-        ? toPort(cfgPort, `Port for ${target}`, cfgPos)
-        : 22;
+    portVar !== undefined ? toPort(portVar, `host ${hostName}: ansible_port`) : cfgPort !== undefined ? toPort(cfgPort, `Port for ${target}`, cfgPos) : 22;
   const cfgHostName = first(cfg, 'hostname');
   const address = cfgHostName ? expandTokens(cfgHostName, { h: target, p: port, r: user, n: target }) : target;
   const tokens = { h: address, p: port, r: user, n: target };
@@ -173,11 +164,7 @@ export function resolveSshOptions(
 
   const khVar = varString(vars, hostName, 'virtplay_known_hosts_file') ?? cli.knownHostsFile;
   const khCfg = all(cfg, 'userknownhostsfile').filter((f) => f.toLowerCase() !== 'none');
-  const knownHostsFiles = khVar
-    ? [expandTilde(khVar)]
-    : khCfg.length
-      ? khCfg.map((f) => expandTilde(expandTokens(f, tokens)))
-      : defaultKnownHostsFiles();
+  const knownHostsFiles = khVar ? [expandTilde(khVar)] : khCfg.length ? khCfg.map((f) => expandTilde(expandTokens(f, tokens))) : defaultKnownHostsFiles();
 
   let hostKeyPolicy: SshOptions['hostKeyPolicy'] = 'strict';
   const strict = first(cfg, 'stricthostkeychecking')?.toLowerCase();

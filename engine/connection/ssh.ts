@@ -301,56 +301,62 @@ export class SshConnection implements Connection {
         }, timeoutMs);
       }
       let attempt = 0;
-      const start = () => client.exec(command, (err, ch) => {
-        if (done) {
-          ch?.close();
-          return;
-        }
-        if (err) {
-          if (this.#client !== client) return; // #onClose rejects it as a lost connection
-          // sshd frees a session slot a moment after the channel's close reaches us, so a full
-          // MaxSessions can refuse an open for a moment: nothing ran, so opening again is safe.
-          if (attempt < CHANNEL_OPEN_RETRIES) {
-            setTimeout(start, Math.min(10 * 2 ** attempt++, 250));
+      const start = () =>
+        client.exec(command, (err, ch) => {
+          if (done) {
+            ch?.close();
             return;
           }
-          finish(new UnreachableError(this.host, `${this.#endpoint} refused to open a command channel ${CHANNEL_OPEN_RETRIES + 1} times (is its MaxSessions lower than ${this.#opts.maxSessions ?? 10}?): ${err.message}`));
-          return;
-        }
-        channel = ch;
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let code: number | null | undefined;
-        let signal: string | undefined;
-        ch.on('data', (b: Buffer) => {
-          out.push(b);
-          opts.onStdout?.(b);
-        });
-        ch.stderr.on('data', (b: Buffer) => errOut.push(b));
-        ch.on('exit', (c: number | null, s?: string) => {
-          code = typeof c === 'number' ? c : null;
-          if (code === null) signal = s;
-        });
-        ch.on('error', () => {
-          // stdin written to a command that exited early: the exit status still tells
-        });
-        ch.on('close', () => {
-          const result = (): ExecResult => ({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(errOut).toString('utf8'),
-            code: code ?? null,
-            ...(signal ? { signal } : {}),
+          if (err) {
+            if (this.#client !== client) return; // #onClose rejects it as a lost connection
+            // sshd frees a session slot a moment after the channel's close reaches us, so a full
+            // MaxSessions can refuse an open for a moment: nothing ran, so opening again is safe.
+            if (attempt < CHANNEL_OPEN_RETRIES) {
+              setTimeout(start, Math.min(10 * 2 ** attempt++, 250));
+              return;
+            }
+            finish(
+              new UnreachableError(
+                this.host,
+                `${this.#endpoint} refused to open a command channel ${CHANNEL_OPEN_RETRIES + 1} times (is its MaxSessions lower than ${this.#opts.maxSessions ?? 10}?): ${err.message}`,
+              ),
+            );
+            return;
+          }
+          channel = ch;
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let code: number | null | undefined;
+          let signal: string | undefined;
+          ch.on('data', (b: Buffer) => {
+            out.push(b);
+            opts.onStdout?.(b);
           });
-          if (code !== undefined) return finish(undefined, result());
-          // No exit status: either the connection died (its close comes next) or the server
-          // closed the channel without one. Let the connection's close run first.
-          setImmediate(() => {
-            if (this.#client === client) finish(undefined, result());
+          ch.stderr.on('data', (b: Buffer) => errOut.push(b));
+          ch.on('exit', (c: number | null, s?: string) => {
+            code = typeof c === 'number' ? c : null;
+            if (code === null) signal = s;
           });
+          ch.on('error', () => {
+            // stdin written to a command that exited early: the exit status still tells
+          });
+          ch.on('close', () => {
+            const result = (): ExecResult => ({
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+              code: code ?? null,
+              ...(signal ? { signal } : {}),
+            });
+            if (code !== undefined) return finish(undefined, result());
+            // No exit status: either the connection died (its close comes next) or the server
+            // closed the channel without one. Let the connection's close run first.
+            setImmediate(() => {
+              if (this.#client === client) finish(undefined, result());
+            });
+          });
+          if (opts.stdin !== undefined) ch.end(opts.stdin);
+          else ch.end();
         });
-        if (opts.stdin !== undefined) ch.end(opts.stdin);
-        else ch.end();
-      });
       start();
     });
   }

@@ -54,12 +54,7 @@ export function sortedHostGroups(inv: Inventory, host: string): string[] {
   const t = tree(inv);
   return hostGroups(inv, host, t.parents)
     .filter((g) => g !== 'all')
-    .sort(
-      (a, b) =>
-        (t.depths.get(a) ?? 0) - (t.depths.get(b) ?? 0) ||
-        priority(inv, a) - priority(inv, b) ||
-        (a < b ? -1 : a > b ? 1 : 0),
-    );
+    .sort((a, b) => (t.depths.get(a) ?? 0) - (t.depths.get(b) ?? 0) || priority(inv, a) - priority(inv, b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function isIpAddress(name: string): boolean {

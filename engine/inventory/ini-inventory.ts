@@ -73,8 +73,7 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
     }
     if (line.startsWith('[') && (line.endsWith(']') || !line.includes(']'))) {
       throw new InputError(
-        `invalid section header '${line}': expected [group], [group:vars] or [group:children] ` +
-          `(a group name has no spaces, ':' or ']')`,
+        `invalid section header '${line}': expected [group], [group:vars] or [group:children] ` + `(a group name has no spaces, ':' or ']')`,
         pos(),
       );
     }
@@ -115,12 +114,7 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
   for (const name of [...pending.keys()]) resolvePending(name);
 }
 
-function parseHostLine(
-  line: string,
-  group: string,
-  pos: (col0?: number) => SourcePos,
-  b: InventoryBuilder,
-): void {
+function parseHostLine(line: string, group: string, pos: (col0?: number) => SourcePos, b: InventoryBuilder): void {
   let tokens;
   try {
     tokens = shlexSplit(line);

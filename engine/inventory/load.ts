@@ -103,9 +103,7 @@ export async function loadInventory(paths: string[]): Promise<Inventory> {
         b.sources.push(p);
         continue;
       }
-      throw new OptionsError(
-        `the inventory ${p} could not be found (expected a file, a directory, or a comma-separated host list such as 'host1,host2,')`,
-      );
+      throw new OptionsError(`the inventory ${p} could not be found (expected a file, a directory, or a comma-separated host list such as 'host1,host2,')`);
     }
     const abs = path.resolve(p);
     b.sources.push(p);

@@ -101,7 +101,12 @@ function expandLimitFiles(patterns: string[]): string[] {
     } catch {
       throw new OptionsError(`the limit file ${p.slice(1)} could not be read`);
     }
-    out.push(...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    out.push(
+      ...text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   }
   return out;
 }

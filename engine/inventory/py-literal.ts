@@ -50,7 +50,20 @@ function parseNumber(r: Reader): unknown {
   return Number(t);
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '\n': '',
+};
 
 function parseString(r: Reader): unknown {
   const pm = /^([rRuUbB]|[rR][bB]|[bB][rR])?(['"])/.exec(r.s.slice(r.i));

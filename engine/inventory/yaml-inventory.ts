@@ -50,7 +50,11 @@ export function describeInventoryPath(p: YamlPath): string {
   return `group '${group}'`;
 }
 
-type GroupData = { hosts?: Record<string, Vars | null> | string | null; vars?: Vars | null; children?: Record<string, GroupData | null> | string | null } | null;
+type GroupData = {
+  hosts?: Record<string, Vars | null> | string | null;
+  vars?: Vars | null;
+  children?: Record<string, GroupData | null> | string | null;
+} | null;
 
 /** True when parsed YAML looks like a YAML inventory (a mapping whose values are mappings or empty). */
 export function looksLikeYamlInventory(data: unknown): boolean {
@@ -67,7 +71,7 @@ export function loadYamlInventory(parsed: ParsedYaml, b: InventoryBuilder): void
   const at = (p: YamlPath, key = false) => ({ file, ...yamlPathPos(doc, lineCounter, p, key) });
 
   const addChildren = (name: string, value: NonNullable<GroupData>['children'], p: YamlPath): void => {
-    const children = typeof value === 'string' ? { [value]: null } : value ?? {};
+    const children = typeof value === 'string' ? { [value]: null } : (value ?? {});
     for (const [child, cg] of Object.entries(children)) {
       const cp = [...p, 'children', child];
       parseGroup(child, cg, cp);
@@ -76,7 +80,7 @@ export function loadYamlInventory(parsed: ParsedYaml, b: InventoryBuilder): void
     }
   };
   const addHosts = (name: string, value: NonNullable<GroupData>['hosts'], p: YamlPath): void => {
-    const hosts = typeof value === 'string' ? { [value]: null } : value ?? {};
+    const hosts = typeof value === 'string' ? { [value]: null } : (value ?? {});
     for (const [pattern, hv] of Object.entries(hosts)) {
       let expanded;
       try {

@@ -45,7 +45,9 @@ export function sharedSchemas(): object[] {
  * of the shared schemas it may refer to (an edit to either after the build compiles it anew).
  */
 export function precompiledName(flavour: Flavour, schema: object): string {
-  return `${flavour}_${createHash('sha1').update(JSON.stringify([schema, sharedSchemas()])).digest('hex')}`;
+  return `${flavour}_${createHash('sha1')
+    .update(JSON.stringify([schema, sharedSchemas()]))
+    .digest('hex')}`;
 }
 
 /** The precompiled validators (undefined: not looked up yet; null: none beside this file). */

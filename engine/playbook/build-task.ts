@@ -140,7 +140,8 @@ function readArgs(raw: Record<string, unknown>, mod: string, src: Source, path: 
     }
     flatPos = valuePos;
   } else if (typeof value === 'object' && !Array.isArray(value)) inline = { ...(value as Vars) };
-  else throw new InputError(`arguments of module ${mod} must be a mapping (or key=value words), got ${Array.isArray(value) ? 'a list' : typeof value}`, valuePos);
+  else
+    throw new InputError(`arguments of module ${mod} must be a mapping (or key=value words), got ${Array.isArray(value) ? 'a list' : typeof value}`, valuePos);
   const extra = raw.args as Vars | undefined;
   const args: Vars = { ...(extra ?? {}), ...inline };
   const posOf = (argPath: Path, atKey: boolean): SourcePos => {

@@ -119,7 +119,12 @@ async function buildPlay(raw: Record<string, unknown>, pi: number, src: Source, 
   const checkMode = raw.check_mode as boolean | undefined;
   const build = (section: Section | 'handlers') =>
     ((raw[section] as Record<string, unknown>[] | null) ?? []).map((t, ti) =>
-      buildTask(t, src, [...path, section, ti], { moduleNames: opts.moduleNames, checkMode, diff: raw.diff as boolean | undefined, handler: section === 'handlers' }),
+      buildTask(t, src, [...path, section, ti], {
+        moduleNames: opts.moduleNames,
+        checkMode,
+        diff: raw.diff as boolean | undefined,
+        handler: section === 'handlers',
+      }),
     );
   const handlers = build('handlers');
   // pre_tasks, tasks, post_tasks: one list, with the places where notified handlers run.
@@ -163,7 +168,10 @@ export async function loadPlaybookSource(src: Source, opts: LoadOptions): Promis
   if (Array.isArray(data)) {
     data.forEach((item, i) => {
       if (item && typeof item === 'object' && 'import_playbook' in item) {
-        throw new InputError('import_playbook is not supported by virtplay; pass several playbooks on the command line instead', src.pos([i, 'import_playbook'], true));
+        throw new InputError(
+          'import_playbook is not supported by virtplay; pass several playbooks on the command line instead',
+          src.pos([i, 'import_playbook'], true),
+        );
       }
     });
   }

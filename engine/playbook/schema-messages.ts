@@ -172,7 +172,11 @@ export function describeError(err: ErrorObject, root: unknown, ctx: ErrorContext
     case 'dependencies':
       return at(`${noun} '${String(p.property)}'${inner} ${subject} also needs '${String(p.missingProperty)}'`);
     case 'type': {
-      const want = orList(String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t));
+      const want = orList(
+        String(p.type)
+          .split(',')
+          .map((t) => TYPE_WORDS[t] ?? t),
+      );
       return at(`${label}${where} must be ${want}, got ${typeName(data)}${data === null ? '' : ` ${show(data)}`}`);
     }
     case 'enum': {

@@ -92,7 +92,11 @@ export function pyStr(v: unknown): string {
     return `[${items.join(', ')}]`;
   }
   if (typeof v === 'function') return '<function>';
-  if (typeof v === 'object') return `{${Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${reprString(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => `${reprString(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   return String(v);
 }
 
@@ -226,8 +230,10 @@ export function pyMul(a: unknown, b: unknown): unknown {
   const x = need(a);
   const y = need(b);
   if (isNumeric(x) && isNumeric(y)) return Number(x) * Number(y);
-  if ((typeof x === 'string' || Array.isArray(x)) && (typeof y === 'number' || typeof y === 'boolean') && Number.isInteger(Number(y))) return repeat(x, Number(y));
-  if ((typeof y === 'string' || Array.isArray(y)) && (typeof x === 'number' || typeof x === 'boolean') && Number.isInteger(Number(x))) return repeat(y, Number(x));
+  if ((typeof x === 'string' || Array.isArray(x)) && (typeof y === 'number' || typeof y === 'boolean') && Number.isInteger(Number(y)))
+    return repeat(x, Number(y));
+  if ((typeof y === 'string' || Array.isArray(y)) && (typeof x === 'number' || typeof x === 'boolean') && Number.isInteger(Number(x)))
+    return repeat(y, Number(x));
   return operandError('*', x, y);
 }
 

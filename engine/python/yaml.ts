@@ -125,8 +125,21 @@ class Writer {
 }
 
 const DOUBLE_ESCAPES: Record<string, string> = {
-  '\0': '0', '\x07': 'a', '\b': 'b', '\t': 't', '\n': 'n', '\x0b': 'v', '\f': 'f', '\r': 'r', '\x1b': 'e', '"': '"', '\\': '\\',
-  '\x85': 'N', '\xa0': '_', '\u2028': 'L', '\u2029': 'P',
+  '\0': '0',
+  '\x07': 'a',
+  '\b': 'b',
+  '\t': 't',
+  '\n': 'n',
+  '\x0b': 'v',
+  '\f': 'f',
+  '\r': 'r',
+  '\x1b': 'e',
+  '"': '"',
+  '\\': '\\',
+  '\x85': 'N',
+  '\xa0': '_',
+  '\u2028': 'L',
+  '\u2029': 'P',
 };
 
 function doubleQuoted(s: string): string {
@@ -184,7 +197,8 @@ function writeScalar(w: Writer, v: Scalar, indent: number, flowLevel: number, si
   const s = String(v);
   const a = analyze(s);
   const implicit = !RESOLVES_AS_OTHER.some((re) => re.test(s));
-  if (implicit && !(simpleKey && (s === '' || a.multiline)) && (flowLevel > 0 ? a.flowPlain : a.blockPlain)) return writeFolded(w, s, indent, false, !simpleKey);
+  if (implicit && !(simpleKey && (s === '' || a.multiline)) && (flowLevel > 0 ? a.flowPlain : a.blockPlain))
+    return writeFolded(w, s, indent, false, !simpleKey);
   if (a.singleQuoted && !(simpleKey && a.multiline)) return writeFolded(w, s, indent, true, !simpleKey);
   return w.write(doubleQuoted(s));
 }

@@ -69,7 +69,15 @@ export class ListrReporter implements Reporter {
     const subtasks = task.hosts.map((host) => {
       let settle!: (o: Outcome) => void;
       const promise = new Promise<Outcome>((resolve) => (settle = resolve));
-      const slot: HostSlot = { settled: false, items: [], progress: new Map(), settle: (o) => { slot.settled = true; settle(o); } };
+      const slot: HostSlot = {
+        settled: false,
+        items: [],
+        progress: new Map(),
+        settle: (o) => {
+          slot.settled = true;
+          settle(o);
+        },
+      };
       open.slots.set(host, slot);
       return {
         title: host,
@@ -254,7 +262,15 @@ export class ListrReporter implements Reporter {
 /** The overall result of a loop from its items (as the runner aggregates it). */
 function loopStatus(host: string, items: TaskHostResult[]): TaskHostResult {
   const has = (s: string): boolean => items.some((i) => i.status === s);
-  const status = has('unreachable') ? 'unreachable' : has('failed') ? 'failed' : items.every((i) => i.status === 'skipped') ? 'skipped' : has('changed') ? 'changed' : 'ok';
+  const status = has('unreachable')
+    ? 'unreachable'
+    : has('failed')
+      ? 'failed'
+      : items.every((i) => i.status === 'skipped')
+        ? 'skipped'
+        : has('changed')
+          ? 'changed'
+          : 'ok';
   const failed = items.find((i) => i.status === 'failed');
   return {
     host,
@@ -262,7 +278,10 @@ function loopStatus(host: string, items: TaskHostResult[]): TaskHostResult {
     ignored: items.some((i) => i.ignored),
     check: items[0]?.check ?? false,
     durationMs: items.reduce((n, i) => n + i.durationMs, 0),
-    result: { changed: has('changed'), msg: status === 'failed' ? `One or more items failed${failed?.result.msg ? `: ${failed.result.msg}` : ''}` : 'All items completed' },
+    result: {
+      changed: has('changed'),
+      msg: status === 'failed' ? `One or more items failed${failed?.result.msg ? `: ${failed.result.msg}` : ''}` : 'All items completed',
+    },
   };
 }
 

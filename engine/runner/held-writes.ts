@@ -62,7 +62,12 @@ export class HostHolds {
    * A held task's result as its writes made it, or undefined when the host failed at an earlier
    * task's writes (it left the play there). `failed(err)` is how the runner reports an error.
    */
-  settle(token: number, r: TaskHostResult, ignoreErrors: boolean, failed: (err: unknown) => Pick<TaskHostResult, 'status' | 'result'>): TaskHostResult | undefined {
+  settle(
+    token: number,
+    r: TaskHostResult,
+    ignoreErrors: boolean,
+    failed: (err: unknown) => Pick<TaskHostResult, 'status' | 'result'>,
+  ): TaskHostResult | undefined {
     if (this.broken && token > this.broken.token) return undefined;
     if (this.broken && token === this.broken.token) {
       const { failedGuests: _none, ...rest } = r;
@@ -110,14 +115,7 @@ export class HeldRun {
    * keywords that read its result as it comes. (Handlers never run held.)
    */
   static accepts(task: Task, module: ModuleDef | undefined, check: boolean): boolean {
-    return (
-      module?.holdsWrites !== undefined &&
-      !(task.checkMode ?? check) &&
-      task.loop === undefined &&
-      !task.runOnce &&
-      !task.changedWhen &&
-      !task.failedWhen
-    );
+    return module?.holdsWrites !== undefined && !(task.checkMode ?? check) && task.loop === undefined && !task.runOnce && !task.changedWhen && !task.failedWhen;
   }
 
   get empty(): boolean {

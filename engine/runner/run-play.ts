@@ -45,7 +45,10 @@ export interface PlayEnv {
 export async function runPlay(play: Play, hosts: HostState[], playEnv: PlayEnv): Promise<'stop' | 'next'> {
   const env: PlayEnv = { ...playEnv, allHosts: hosts };
   const name = shownName(play.name, play.vars, env.extraVars);
-  const batches = serialBatches(hosts, play.serial?.map((v) => serialValue(v, play, env)));
+  const batches = serialBatches(
+    hosts,
+    play.serial?.map((v) => serialValue(v, play, env)),
+  );
   // no host: the banner alone, as ansible-playbook prints it before "no hosts matched"
   if (batches.length === 0) await env.reporter.playStart({ name, hosts: [] });
   for (const batch of batches) {
@@ -115,7 +118,12 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
   if (batch.length === 0) return;
   // run_once: the first host runs it; the others get its result registered (below)
   const hosts = task.runOnce ? batch.slice(0, 1) : batch;
-  const info: TaskInfo = { name: shownName(task.name, { ...play.vars, ...task.vars }, env.extraVars), module: task.module, handler, hosts: hosts.map((h) => h.name) };
+  const info: TaskInfo = {
+    name: shownName(task.name, { ...play.vars, ...task.vars }, env.extraVars),
+    module: task.module,
+    handler,
+    hosts: hosts.map((h) => h.name),
+  };
   if (task.diff !== undefined) info.diff = task.diff;
   const heldTask = held?.begin(task, info, env.reporter);
   if (!heldTask) await env.reporter.taskStart(info);
@@ -139,7 +147,9 @@ async function runTaskOnHosts(task: Task, handler: boolean, batch: HostState[], 
           runDir: env.runDir,
           reporter: heldTask?.reporter ?? env.reporter,
           conn: env.connection(h, play),
-          ...(heldTask ? { held: { holds: held!.hostHolds(h), token: heldTask.token } } : { progress: (guest: string, text: string) => env.reporter.progress?.(info, h.name, guest, text) }),
+          ...(heldTask
+            ? { held: { holds: held!.hostHolds(h), token: heldTask.token } }
+            : { progress: (guest: string, text: string) => env.reporter.progress?.(info, h.name, guest, text) }),
         });
         if (heldTask) {
           // Reported when the held run ends; its failed guests leave the next tasks now.

@@ -42,14 +42,26 @@ export async function runTaskOnHost(task: Task, h: HostState, rawVars: Vars, env
       if (!Array.isArray(items)) throw new VirtplayError(`loop of task '${task.name}' must be a list, got ${typeof items}`);
       const results: ModuleResult[] = [];
       for (const [index, item] of items.entries()) {
-        const itemVars: Vars = { ...rawVars, [task.loopVar]: item, ansible_loop_var: task.loopVar, ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}) };
+        const itemVars: Vars = {
+          ...rawVars,
+          [task.loopVar]: item,
+          ansible_loop_var: task.loopVar,
+          ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}),
+        };
         // An item that fails does not stop the others (Ansible); an unreachable host does.
         const r = await runOnce(task, h, lazyVars(itemVars), env, check).catch((err) => {
           if (err instanceof UnreachableError) throw err;
           return errorOutcome(err, env.verbosity);
         });
         const shown = task.loopLabel === undefined ? {} : { _ansible_item_label: renderValue(task.loopLabel, lazyVars(itemVars), where) };
-        results.push({ ...r.result, item, [task.loopVar]: item, ansible_loop_var: task.loopVar, ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}), ...shown });
+        results.push({
+          ...r.result,
+          item,
+          [task.loopVar]: item,
+          ansible_loop_var: task.loopVar,
+          ...(task.indexVar ? { [task.indexVar]: index, ansible_index_var: task.indexVar } : {}),
+          ...shown,
+        });
       }
       outcome = aggregateLoop(results);
     }

@@ -14,11 +14,7 @@ export function shouldRunTask(taskTags: readonly string[], f: TagFilter): boolea
   const tags = new Set(untagged ? ['untagged'] : taskTags);
   const only = f.tags.length > 0 ? f.tags : ['all'];
   const meets = (sel: readonly string[]) => sel.some((t) => tags.has(t));
-  let run =
-    tags.has('always') ||
-    (only.includes('all') && !tags.has('never')) ||
-    meets(only) ||
-    (only.includes('tagged') && !untagged && !tags.has('never'));
+  let run = tags.has('always') || (only.includes('all') && !tags.has('never')) || meets(only) || (only.includes('tagged') && !untagged && !tags.has('never'));
   if (run && f.skipTags.length > 0) {
     if (f.skipTags.includes('all')) run = tags.has('always') && !f.skipTags.includes('always');
     else if (meets(f.skipTags)) run = false;

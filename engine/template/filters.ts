@@ -68,7 +68,8 @@ const LIST_MERGES = ['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepe
 
 /** Ansible's merge_hash: dicts merged when recursive, lists as list_merge says. */
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
-  if (!LIST_MERGES.includes(listMerge)) throw new TemplateError(`merge_hash: 'list_merge' argument can only be equal to ${LIST_MERGES.map((m) => `'${m}'`).join(', ')}`);
+  if (!LIST_MERGES.includes(listMerge))
+    throw new TemplateError(`merge_hash: 'list_merge' argument can only be equal to ${LIST_MERGES.map((m) => `'${m}'`).join(', ')}`);
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
@@ -76,7 +77,14 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>, recur
     else if (isMapping(prev) && isMapping(v)) out[k] = recursive ? deepMerge(prev, v, true, listMerge) : v;
     else if (Array.isArray(prev) && Array.isArray(v)) {
       const notInB = prev.filter((x) => !v.some((y) => pyEq(x, y)));
-      const merged: Record<string, unknown[]> = { replace: v, keep: prev, append: [...prev, ...v], prepend: [...v, ...prev], append_rp: [...notInB, ...v], prepend_rp: [...v, ...notInB] };
+      const merged: Record<string, unknown[]> = {
+        replace: v,
+        keep: prev,
+        append: [...prev, ...v],
+        prepend: [...v, ...prev],
+        append_rp: [...notInB, ...v],
+        prepend_rp: [...v, ...notInB],
+      };
       out[k] = merged[listMerge];
     } else out[k] = v;
   }

@@ -11,7 +11,8 @@ export function pyDict(...rest: unknown[]): Record<string, unknown> {
   const from = args.length === 1 ? need(args[0]) : undefined;
   if (Array.isArray(from)) {
     from.forEach((pair, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new TemplateError(`dictionary update sequence element #${i} has length ${Array.isArray(pair) ? pair.length : 1}; 2 is required`);
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new TemplateError(`dictionary update sequence element #${i} has length ${Array.isArray(pair) ? pair.length : 1}; 2 is required`);
       out[keyOf(need(pair[0]))] = pair[1];
     });
   } else if (from !== null && typeof from === 'object') Object.assign(out, from);

@@ -75,10 +75,18 @@ function run(self: unknown, name: unknown, rest: unknown[]): { values: unknown[]
   const vars = templateVars(self) as Vars;
   const fn = LOOKUPS[n];
   if (!fn) {
-    if (REFUSED.has(n)) throw new TemplateError(`lookup '${n}' is not available in virtplay (it would run commands, reach the network or read templates on the control machine)`);
+    if (REFUSED.has(n))
+      throw new TemplateError(`lookup '${n}' is not available in virtplay (it would run commands, reach the network or read templates on the control machine)`);
     throw new TemplateError(`lookup plugin (${n}) not found; virtplay has: ${Object.keys(LOOKUPS).join(', ')}`);
   }
-  return { values: fn(args.map((a) => need(a)), kw, vars), kw };
+  return {
+    values: fn(
+      args.map((a) => need(a)),
+      kw,
+      vars,
+    ),
+    kw,
+  };
 }
 
 /** lookup('env', 'HOME'): one value, several joined with ',' (wantlist=True: the list). */

@@ -17,7 +17,11 @@ export function pyRegex(pattern: unknown, opts: RegexOpts = {}, global = false):
   }
   if (opts.ignorecase && !flags.includes('i')) flags += 'i';
   if (opts.multiline && !flags.includes('m')) flags += 'm';
-  src = src.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>').replace(/\\A/g, '^').replace(/\\Z/g, '$');
+  src = src
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
+    .replace(/\\A/g, '^')
+    .replace(/\\Z/g, '$');
   try {
     return new RegExp(src, flags + 'u');
   } catch {

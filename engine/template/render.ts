@@ -42,7 +42,10 @@ function capture(v: unknown): string {
 /** nunjucks error text -> "what (template line L, column C)". */
 function nunjucksMessage(err: unknown, colShift = 0): string {
   const msg = err instanceof Error ? err.message : String(err);
-  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const loc = /\[Line (\d+), Column (\d+)\]/.exec(msg);
   const text = lines
     .filter((l) => !l.startsWith('(unknown path)') && !/^Template render error/.test(l))

@@ -40,9 +40,26 @@ export function templateVars(context: unknown): Record<string, unknown> {
 const BLOCKED = new Set(['constructor', 'prototype', 'caller', 'callee', 'arguments']);
 
 const STRING_METHODS = new Set([
-  'includes', 'startsWith', 'endsWith', 'trim', 'trimStart', 'trimEnd', 'toUpperCase', 'toLowerCase',
-  'split', 'slice', 'substring', 'indexOf', 'lastIndexOf', 'replaceAll', 'charAt', 'at', 'concat',
-  'padStart', 'padEnd', 'normalize',
+  'includes',
+  'startsWith',
+  'endsWith',
+  'trim',
+  'trimStart',
+  'trimEnd',
+  'toUpperCase',
+  'toLowerCase',
+  'split',
+  'slice',
+  'substring',
+  'indexOf',
+  'lastIndexOf',
+  'replaceAll',
+  'charAt',
+  'at',
+  'concat',
+  'padStart',
+  'padEnd',
+  'normalize',
 ]);
 const ARRAY_METHODS = new Set(['includes', 'indexOf', 'lastIndexOf', 'slice', 'join', 'concat', 'at', 'flat']);
 
@@ -61,46 +78,71 @@ function pyMethod(obj: unknown, key: string): Fn | undefined {
   if (typeof obj === 'string') {
     const s = obj;
     switch (key) {
-      case 'upper': return () => s.toUpperCase();
-      case 'lower': return () => s.toLowerCase();
-      case 'startswith': return (p) => (Array.isArray(p) ? p.some((x) => s.startsWith(String(x))) : s.startsWith(String(p)));
-      case 'endswith': return (p) => (Array.isArray(p) ? p.some((x) => s.endsWith(String(x))) : s.endsWith(String(p)));
-      case 'strip': return (c) => pyStrip(s, c, true, true);
-      case 'lstrip': return (c) => pyStrip(s, c, true, false);
-      case 'rstrip': return (c) => pyStrip(s, c, false, true);
-      case 'split': return (sep, max) => {
-        const parts = sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep));
-        if (typeof max === 'number' && max >= 0 && parts.length > max + 1) {
-          return [...parts.slice(0, max), parts.slice(max).join(sep === undefined || sep === null ? ' ' : String(sep))];
-        }
-        return parts;
-      };
-      case 'replace': return (a, b) => s.split(String(a)).join(String(b));
-      case 'splitlines': return () => s.split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== '');
-      case 'title': return () => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
-      case 'capitalize': return () => (s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : s);
-      case 'find': return (x) => s.indexOf(String(x));
-      case 'count': return (x) => (String(x) ? s.split(String(x)).length - 1 : s.length + 1);
-      case 'join': return (items) => (need(items) as unknown[]).map(String).join(s);
-      case 'isdigit': return () => /^\d+$/.test(s);
-      default: return undefined;
+      case 'upper':
+        return () => s.toUpperCase();
+      case 'lower':
+        return () => s.toLowerCase();
+      case 'startswith':
+        return (p) => (Array.isArray(p) ? p.some((x) => s.startsWith(String(x))) : s.startsWith(String(p)));
+      case 'endswith':
+        return (p) => (Array.isArray(p) ? p.some((x) => s.endsWith(String(x))) : s.endsWith(String(p)));
+      case 'strip':
+        return (c) => pyStrip(s, c, true, true);
+      case 'lstrip':
+        return (c) => pyStrip(s, c, true, false);
+      case 'rstrip':
+        return (c) => pyStrip(s, c, false, true);
+      case 'split':
+        return (sep, max) => {
+          const parts = sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep));
+          if (typeof max === 'number' && max >= 0 && parts.length > max + 1) {
+            return [...parts.slice(0, max), parts.slice(max).join(sep === undefined || sep === null ? ' ' : String(sep))];
+          }
+          return parts;
+        };
+      case 'replace':
+        return (a, b) => s.split(String(a)).join(String(b));
+      case 'splitlines':
+        return () => s.split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== '');
+      case 'title':
+        return () => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
+      case 'capitalize':
+        return () => (s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : s);
+      case 'find':
+        return (x) => s.indexOf(String(x));
+      case 'count':
+        return (x) => (String(x) ? s.split(String(x)).length - 1 : s.length + 1);
+      case 'join':
+        return (items) => (need(items) as unknown[]).map(String).join(s);
+      case 'isdigit':
+        return () => /^\d+$/.test(s);
+      default:
+        return undefined;
     }
   }
   if (Array.isArray(obj)) {
     switch (key) {
-      case 'index': return (x) => obj.indexOf(x);
-      case 'count': return (x) => obj.filter((y) => y === x).length;
-      default: return undefined;
+      case 'index':
+        return (x) => obj.indexOf(x);
+      case 'count':
+        return (x) => obj.filter((y) => y === x).length;
+      default:
+        return undefined;
     }
   }
   if (obj !== null && typeof obj === 'object') {
     const o = obj as Record<string, unknown>;
     switch (key) {
-      case 'keys': return () => Object.keys(o);
-      case 'values': return () => Object.values(o);
-      case 'items': return () => Object.entries(o);
-      case 'get': return (k, d) => (Object.hasOwn(o, String(k)) ? o[String(k)] : (d ?? null));
-      default: return undefined;
+      case 'keys':
+        return () => Object.keys(o);
+      case 'values':
+        return () => Object.values(o);
+      case 'items':
+        return () => Object.entries(o);
+      case 'get':
+        return (k, d) => (Object.hasOwn(o, String(k)) ? o[String(k)] : (d ?? null));
+      default:
+        return undefined;
     }
   }
   return undefined;
@@ -171,10 +213,14 @@ export function installSandbox(): void {
     if (Object.hasOwn(ctx.ctx, n)) return ctx.ctx[n];
     if (Object.hasOwn(ctx.env.globals, n)) return ctx.env.globals[n];
     switch (n) {
-      case 'True': return true;
-      case 'False': return false;
-      case 'None': return null;
-      default: return new Undefined(n, `undefined variable '${n}'`);
+      case 'True':
+        return true;
+      case 'False':
+        return false;
+      case 'None':
+        return null;
+      default:
+        return new Undefined(n, `undefined variable '${n}'`);
     }
   };
   const origCallWrap = runtime.callWrap!;

@@ -43,9 +43,20 @@ function versionCmp(a: unknown, b: unknown): number {
 }
 
 const VERSION_OPS: Record<string, (c: number) => boolean> = {
-  '<': (c) => c < 0, lt: (c) => c < 0, '<=': (c) => c <= 0, le: (c) => c <= 0,
-  '>': (c) => c > 0, gt: (c) => c > 0, '>=': (c) => c >= 0, ge: (c) => c >= 0,
-  '==': (c) => c === 0, '=': (c) => c === 0, eq: (c) => c === 0, '!=': (c) => c !== 0, '<>': (c) => c !== 0, ne: (c) => c !== 0,
+  '<': (c) => c < 0,
+  lt: (c) => c < 0,
+  '<=': (c) => c <= 0,
+  le: (c) => c <= 0,
+  '>': (c) => c > 0,
+  gt: (c) => c > 0,
+  '>=': (c) => c >= 0,
+  ge: (c) => c >= 0,
+  '==': (c) => c === 0,
+  '=': (c) => c === 0,
+  eq: (c) => c === 0,
+  '!=': (c) => c !== 0,
+  '<>': (c) => c !== 0,
+  ne: (c) => c !== 0,
 };
 
 /** Ansible's version test (loose versions): `'2.14.1' is version('2.10', '>=')`, operator default ==. */

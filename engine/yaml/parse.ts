@@ -88,10 +88,12 @@ function unclosedStart(doc: Document.Parsed, code: string, offset: number): { of
       return undefined;
     },
     Seq(_key, node) {
-      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset)) found = { offset: node.range[0], what: "flow sequence '['" };
+      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset))
+        found = { offset: node.range[0], what: "flow sequence '['" };
     },
     Map(_key, node) {
-      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset)) found = { offset: node.range[0], what: "flow mapping '{'" };
+      if (node.flow && reaches(node.range) && (found === undefined || node.range[0] > found.offset))
+        found = { offset: node.range[0], what: "flow mapping '{'" };
     },
   });
   return found;
@@ -110,10 +112,7 @@ function checkDuplicateKeys(doc: Document.Parsed, lineCounter: LineCounter, file
         const first = seen.get(name);
         if (first !== undefined) {
           const a = offsetPos(lineCounter, first);
-          throw new InputError(
-            `duplicate key '${name}' (first defined at line ${a.line}, column ${a.col})`,
-            { file, ...offsetPos(lineCounter, k.range[0]) },
-          );
+          throw new InputError(`duplicate key '${name}' (first defined at line ${a.line}, column ${a.col})`, { file, ...offsetPos(lineCounter, k.range[0]) });
         }
         seen.set(name, k.range[0]);
       }

@@ -59,12 +59,7 @@ export function nodeAtPath(doc: Document, path: YamlPath): NodeAtPath {
  * Position of the node at path: its value, or its key when `preferKey` is set or the value is
  * empty. When the path does not fully exist, the deepest existing node's position.
  */
-export function yamlPathPos(
-  doc: Document,
-  lineCounter: LineCounter,
-  path: YamlPath,
-  preferKey = false,
-): LineCol | undefined {
+export function yamlPathPos(doc: Document, lineCounter: LineCounter, path: YamlPath, preferKey = false): LineCol | undefined {
   const found = nodeAtPath(doc, path);
   const r = found.value?.range;
   const empty = !r || (isScalar(found.value) && found.value.value === null && r[0] === r[1]);

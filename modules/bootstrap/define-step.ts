@@ -41,6 +41,11 @@ export function planStepDiff(host: string, g: GuestFacts, planner: Planner): { c
   if (changes.length === 0) return { changes };
   return {
     changes,
-    diff: { before: before.toXml(), after: after.toXml(), before_header: `${host}: ${g.name} (defined)`, after_header: `${host}: ${g.name} (next bootstrap step)` },
+    diff: {
+      before: before.toXml(),
+      after: after.toXml(),
+      before_header: `${host}: ${g.name} (defined)`,
+      after_header: `${host}: ${g.name} (next bootstrap step)`,
+    },
   };
 }

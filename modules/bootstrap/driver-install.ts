@@ -79,7 +79,10 @@ async function installWindows(ctx: TaskContext, uri: string, g: GuestRef, os: Os
   if (!virtioBlkDriver(await devices())) {
     const r = await exec(pnputilExec(f, storDrive, 'viostor', 'install'));
     if (!pnputilOk(r.exitcode)) {
-      throw new TaskError(`pnputil failed (exit ${r.exitcode}) installing ${infPath('viostor', f)}: ${(r.stdout + r.stderr).trim().slice(0, 400)}; the boot disk was not moved`, g.name);
+      throw new TaskError(
+        `pnputil failed (exit ${r.exitcode}) installing ${infPath('viostor', f)}: ${(r.stdout + r.stderr).trim().slice(0, 400)}; the boot disk was not moved`,
+        g.name,
+      );
     }
     done.push(`installed ${storDrive}:\\${infPath('viostor', f)}`);
   }
@@ -91,18 +94,28 @@ async function installWindows(ctx: TaskContext, uri: string, g: GuestRef, os: Os
     if (r && pnputilOk(r.exitcode)) done.push(`staged ${driver}`);
     else {
       if (driver === 'NetKVM') nicReady = false;
-      ctx.warn(`${g.name}: ${driver} for Windows ${f.version} ${f.arch} ${at ? `could not be staged (pnputil exit ${r?.exitcode})` : 'is not on the ISO'}${driver === 'NetKVM' ? ': the NIC keeps its model' : ''}`);
+      ctx.warn(
+        `${g.name}: ${driver} for Windows ${f.version} ${f.arch} ${at ? `could not be staged (pnputil exit ${r?.exitcode})` : 'is not on the ISO'}${driver === 'NetKVM' ? ': the NIC keeps its model' : ''}`,
+      );
     }
   }
   let bound: DeviceInfo | undefined;
   for (let i = 0; i < 15 && !(bound = virtioBlkDriver(await devices())); i++) await sleep(2000);
   if (!bound) {
-    throw new TaskError(`pnputil installed ${infPath('viostor', f)} but Windows associated no driver with the virtio disk within 30 s; the boot disk was not moved`, g.name);
+    throw new TaskError(
+      `pnputil installed ${infPath('viostor', f)} but Windows associated no driver with the virtio disk within 30 s; the boot disk was not moved`,
+      g.name,
+    );
   }
   const problem = await problemCode(ctx, uri, g, f, o.timeoutMs);
   if (problem === PROBLEM_UNSIGNED) throw new TaskError(signingTrapMessage(f, o.iso), g.name);
-  if (problem === undefined) throw new TaskError('Windows did not report the virtio disk\'s device status (WMI / Get-PnpDevice); the boot disk was not moved', g.name);
-  if (problem !== 0) throw new TaskError(`the virtio disk has the driver ${bound['driver-name']} but Windows reports device problem Code ${problem}; the boot disk was not moved`, g.name);
+  if (problem === undefined)
+    throw new TaskError("Windows did not report the virtio disk's device status (WMI / Get-PnpDevice); the boot disk was not moved", g.name);
+  if (problem !== 0)
+    throw new TaskError(
+      `the virtio disk has the driver ${bound['driver-name']} but Windows reports device problem Code ${problem}; the boot disk was not moved`,
+      g.name,
+    );
 
   let addresses: string | undefined;
   try {

@@ -27,9 +27,13 @@ export async function confirmFirstBoot(ctx: TaskContext, uri: string, g: GuestRe
   for (;;) {
     const state = await domState(ctx, uri, g);
     if (state !== 'running') {
-      return { ok: false, why: `the guest stopped (${state}) ${Math.round((Date.now() - started) / 1000)} s into its first boot from vda: it crashed or rebooted (on_reboot/on_crash were destroy for this boot), as Windows does without a working boot driver (INACCESSIBLE_BOOT_DEVICE, 0x7B)` };
+      return {
+        ok: false,
+        why: `the guest stopped (${state}) ${Math.round((Date.now() - started) / 1000)} s into its first boot from vda: it crashed or rebooted (on_reboot/on_crash were destroy for this boot), as Windows does without a working boot driver (INACCESSIBLE_BOOT_DEVICE, 0x7B)`,
+      };
     }
-    if (o.agent && (await agentPing(ctx, uri, g, 2))) return { ok: true, how: `the guest agent answered ${Math.round((Date.now() - started) / 1000)} s after the start` };
+    if (o.agent && (await agentPing(ctx, uri, g, 2)))
+      return { ok: true, how: `the guest agent answered ${Math.round((Date.now() - started) / 1000)} s after the start` };
     if (Date.now() - started >= limit) {
       if (!o.agent) return { ok: true, how: `the guest stayed up for ${o.upSeconds} s (no guest agent to ask)` };
       return { ok: false, why: `no guest agent answered within ${o.agentTimeoutSec} s of its first boot from vda (it answered before the switch)` };

@@ -42,10 +42,16 @@ export async function attachLive(ctx: TaskContext, uri: string, g: GuestFacts, s
     const drive = live.disks().find((d) => d.isCdrom && d.target === target);
     const r = drive && target ? await ctx.conn.exec(changeMediaLiveCommand(uri, g.uuid, target, s.iso)) : undefined;
     if (r?.code === 0) out.done.push(`driver ISO inserted into the running guest's CD-ROM ${target}`);
-    else out.missing.push(drive ? `the driver ISO could not be inserted live (${r?.stderr.trim()})` : 'the new CD-ROM drive for the driver ISO cannot be hot-plugged');
+    else
+      out.missing.push(
+        drive ? `the driver ISO could not be inserted live (${r?.stderr.trim()})` : 'the new CD-ROM drive for the driver ISO cannot be hot-plugged',
+      );
   }
   if (!hasAgentChannel(live) && hasAgentChannel(defined)) {
-    const el = defined.devices('channel').find((c) => c.el.child('target')?.attr('name') === AGENT_CHANNEL)!.el.clone();
+    const el = defined
+      .devices('channel')
+      .find((c) => c.el.child('target')?.attr('name') === AGENT_CHANNEL)!
+      .el.clone();
     el.removeChildren('address');
     const r = await ctx.conn.exec(attachDeviceLiveCommand(uri, g.uuid), { stdin: Buffer.from(serializeXml(el)) });
     if (r.code === 0) out.done.push('guest agent channel hot-plugged');

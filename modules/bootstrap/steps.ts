@@ -101,7 +101,6 @@ function setLifecycle(dom: Domain, name: 'on_reboot' | 'on_crash', value: string
   changes.push(`${name}: ${cur} -> ${value}`);
 }
 
-
 /**
  * The switch: what the guest was is recorded first (for the rollback), then the boot disk moves
  * to virtio vda with virtio_disk's recipe (targets, stale drive address, controllers, boot order),
@@ -118,7 +117,14 @@ export function switchPlan(dom: Domain, s: BootstrapState, guest: string): strin
     // Recorded once, from the pre-switch definition (a re-plan on the read-back keeps them).
     next.prevBus = boot.bus ?? 'ide';
     next.prevTarget = boot.target ?? '';
-    next.prevNics = s.nic !== 'keep' ? dom.interfaces().filter((i) => i.mac && i.model !== 'virtio' && i.type !== 'hostdev').map((i) => `${i.mac}=${i.model ?? ''}`).join(' ') : '';
+    next.prevNics =
+      s.nic !== 'keep'
+        ? dom
+            .interfaces()
+            .filter((i) => i.mac && i.model !== 'virtio' && i.type !== 'hostdev')
+            .map((i) => `${i.mac}=${i.model ?? ''}`)
+            .join(' ')
+        : '';
     next.prevOnReboot = lifecycle(dom, 'on_reboot') ?? 'restart';
     next.prevOnCrash = lifecycle(dom, 'on_crash') ?? 'restart';
   }
@@ -131,7 +137,8 @@ export function switchPlan(dom: Domain, s: BootstrapState, guest: string): strin
   changes.push(...virtioDiskSpec.plan(dom, { disks: 'boot' }, undefined as never).map((c) => `boot ${c}`));
   for (const pair of (next.prevNics ?? '').split(' ').filter(Boolean)) {
     const iface = dom.findInterface(pair.slice(0, pair.indexOf('=')));
-    if (iface && dom.setInterfaceModel(iface, 'virtio')) changes.push(`interface ${iface.mac}: model ${pair.slice(pair.indexOf('=') + 1) || '(hypervisor default)'} -> virtio (with the disk switch)`);
+    if (iface && dom.setInterfaceModel(iface, 'virtio'))
+      changes.push(`interface ${iface.mac}: model ${pair.slice(pair.indexOf('=') + 1) || '(hypervisor default)'} -> virtio (with the disk switch)`);
   }
   setLifecycle(dom, 'on_reboot', 'destroy', changes);
   setLifecycle(dom, 'on_crash', 'destroy', changes);

@@ -73,7 +73,8 @@ interface BootstrapReport {
 
 export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
   name: 'virtio_bootstrap',
-  description: "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk and driver install (guest agent or operator), or offline injection (strategy: offline); switch, first boot confirmed or rolled back",
+  description:
+    "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk and driver install (guest agent or operator), or offline injection (strategy: offline); switch, first boot confirmed or rolled back",
   checkMode: 'plan',
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
@@ -176,7 +177,8 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
         break;
       }
       case 'attach': {
-        if (s.rolledBack && !r.changes.length) ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); the driver must be shown to be in again`);
+        if (s.rolledBack && !r.changes.length)
+          ctx.warn(`${g.name}: its last switch to vda was rolled back (${s.rolledBack}); the driver must be shown to be in again`);
         // The image first: if it cannot be made (disk full, permissions), the definition is untouched.
         await ensureDummyImage(ctx, s, args, g.name, r);
         const wasUp = await running();
@@ -191,12 +193,17 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
           if (live.channelLater) ctx.warn(`${g.name}: the guest agent channel could not be hot-plugged; it is there from the next boot`);
           if (live.missing.length > 0) {
             if (args.restart !== 'if_needed') {
-              return wait(r, `the running guest does not see the attach step yet: ${live.missing.join('; ')}. It must be restarted (restart: if_needed does that). ${manual(g, s)}`);
+              return wait(
+                r,
+                `the running guest does not see the attach step yet: ${live.missing.join('; ')}. It must be restarted (restart: if_needed does that). ${manual(g, s)}`,
+              );
             }
             const how = await shutdownGuest(ctx, uri, ref, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
             await startGuest(ctx, uri, ref);
             started = true;
-            r.changes.push(`restarted (${how === 'forced' ? 'powered off after the ACPI deadline' : 'ACPI shutdown'}) so that it sees the dummy disk and the ISO`);
+            r.changes.push(
+              `restarted (${how === 'forced' ? 'powered off after the ACPI deadline' : 'ACPI shutdown'}) so that it sees the dummy disk and the ISO`,
+            );
           }
         } else {
           if (args.start_guest === false) return wait(r, `start the guest so that it finds the dummy virtio disk. ${manual(g, s)}`);
@@ -311,11 +318,15 @@ async function rollBack(
 }
 
 async function restoreLiveLifecycle(ctx: TaskContext, uri: string, g: GuestFacts, s: BootstrapState): Promise<void> {
-  for (const [type, prev] of [['reboot', s.prevOnReboot], ['crash', s.prevOnCrash]] as const) {
+  for (const [type, prev] of [
+    ['reboot', s.prevOnReboot],
+    ['crash', s.prevOnCrash],
+  ] as const) {
     const action = prev === 'destroy' ? 'destroy' : 'restart';
     if (action === 'destroy') continue;
     const res = await ctx.conn.exec(setLifecycleLiveCommand(uri, g.uuid, type, action));
-    if (res.code !== 0) ctx.warn(`${g.name}: on_${type} is ${action} again in the definition, but the running guest keeps destroy until its next start (${res.stderr.trim()})`);
+    if (res.code !== 0)
+      ctx.warn(`${g.name}: on_${type} is ${action} again in the definition, but the running guest keeps destroy until its next start (${res.stderr.trim()})`);
   }
 }
 
@@ -331,11 +342,16 @@ async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, ar
   const steps: Record<BootstrapState['phase'], string[]> = {
     attach: [
       'create the dummy image; attach it on virtio with the driver ISO and the guest agent channel; hot-plug or start the guest',
-      args.driver_installed ? 'driver confirmed by the operator' : 'install the virtio storage driver through the guest agent (Code 0 required), or wait for the operator',
+      args.driver_installed
+        ? 'driver confirmed by the operator'
+        : 'install the virtio storage driver through the guest agent (Code 0 required), or wait for the operator',
       'shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy',
       'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted',
     ],
-    installed: ['shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy', 'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
+    installed: [
+      'shut down; boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy',
+      'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted',
+    ],
     switched: ['first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
     inject: [], // the offline strategy's phase: checkOffline
     done: [],
@@ -343,7 +359,13 @@ async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, ar
   r.changes.push(...steps[s.phase]);
   const at = s;
   const next: Planner | undefined =
-    s.phase === 'attach' ? (dom) => attachPlan(dom, at) : s.phase === 'installed' ? (dom) => switchPlan(dom, at, g.name) : s.phase === 'switched' ? (dom) => donePlan(dom, at) : undefined;
+    s.phase === 'attach'
+      ? (dom) => attachPlan(dom, at)
+      : s.phase === 'installed'
+        ? (dom) => switchPlan(dom, at, g.name)
+        : s.phase === 'switched'
+          ? (dom) => donePlan(dom, at)
+          : undefined;
   if (ctx.diff && next) {
     const planned = planStepDiff(ctx.host, g, next);
     if (planned.diff) diff.push(planned.diff);
@@ -380,7 +402,11 @@ function wait(r: BootstrapReport, msg: string): void {
 /** The virtio-win folder the definition implies (virt-install's libosinfo id in <metadata>, <os><type arch>). */
 function definitionFolder(g: GuestFacts): DriverFolder | undefined {
   const dom = Domain.parse(g.inactiveXml);
-  const osId = dom.metadataElement('http://libosinfo.org/xmlns/libvirt/domain/1.0')?.elements().find((e) => e.localName === 'os')?.attr('id');
+  const osId = dom
+    .metadataElement('http://libosinfo.org/xmlns/libvirt/domain/1.0')
+    ?.elements()
+    .find((e) => e.localName === 'os')
+    ?.attr('id');
   return folderFromDefinition(osId, dom.root.child('os')?.child('type')?.attr('arch'));
 }
 

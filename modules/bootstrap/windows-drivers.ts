@@ -73,7 +73,8 @@ export function driverFolder(os: OsInfo): DriverFolder | { error: string } {
   const kv = os['kernel-version'] ?? '';
   const build = Number(os['kernel-release'] ?? 0);
   let version: string | undefined;
-  if (kv.startsWith('6.0')) version = '2k8'; // Vista and Server 2008 share a folder
+  if (kv.startsWith('6.0'))
+    version = '2k8'; // Vista and Server 2008 share a folder
   else if (kv.startsWith('6.1')) version = server ? '2k8R2' : 'w7';
   else if (kv.startsWith('6.2')) version = server ? '2k12' : 'w8';
   else if (kv.startsWith('6.3')) version = server ? '2k12R2' : 'w8.1';
@@ -92,8 +93,20 @@ export function driverFolder(os: OsInfo): DriverFolder | { error: string } {
 }
 
 const LIBOSINFO_FOLDERS: Record<string, string> = {
-  vista: '2k8', '2k8': '2k8', '2k8r2': '2k8R2', '7': 'w7', '8': 'w8', '8.1': 'w8.1', '2k12': '2k12', '2k12r2': '2k12R2',
-  '10': 'w10', '2k16': '2k16', '2k19': '2k19', '2k22': '2k22', '11': 'w11', '2k25': '2k25',
+  vista: '2k8',
+  '2k8': '2k8',
+  '2k8r2': '2k8R2',
+  '7': 'w7',
+  '8': 'w8',
+  '8.1': 'w8.1',
+  '2k12': '2k12',
+  '2k12r2': '2k12R2',
+  '10': 'w10',
+  '2k16': '2k16',
+  '2k19': '2k19',
+  '2k22': '2k22',
+  '11': 'w11',
+  '2k25': '2k25',
 };
 
 /**

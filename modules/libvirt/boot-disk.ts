@@ -30,7 +30,8 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
   plan(dom, args, guest) {
     const disks = dom.disks().filter((d) => d.device === 'disk');
     // Diskless (network boot) and CD-ROM-only guests: the task does not apply to them.
-    if (disks.length === 0) throw new GuestSkip(`has no disk to boot from (${dom.disks().length > 0 ? 'CD-ROM or floppy only' : 'diskless: network boot or none'})`);
+    if (disks.length === 0)
+      throw new GuestSkip(`has no disk to boot from (${dom.disks().length > 0 ? 'CD-ROM or floppy only' : 'diskless: network boot or none'})`);
     const disk = disks.find((d) => matchesDisk(d, args.disk));
     if (!disk) {
       if (args.required === false) return [];
@@ -51,7 +52,10 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
 export const bootDisk = editModule(bootDiskSpec);
 
 function byDeviceOrder(dom: Domain, disk: Disk): string[] {
-  const ordered = dom.devices().filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
+  const ordered = dom
+    .devices()
+    .filter((d) => d.bootOrder !== undefined)
+    .sort((a, b) => a.bootOrder! - b.bootOrder!);
   if (ordered[0]?.el === disk.el) return [];
   const rest = ordered.filter((d) => d.el !== disk.el);
   disk.bootOrder = 1;
@@ -77,10 +81,18 @@ function byOsBoot(dom: Domain, disk: Disk): string[] {
   const order: (Disk | Interface)[] = [disk];
   for (const dev of boot.length > 0 ? boot : ['hd']) {
     const d =
-      dev === 'cdrom' ? dom.disks().find((x) => x.isCdrom) : dev === 'fd' ? dom.disks().find((x) => x.isFloppy) : dev === 'network' ? dom.interfaces()[0] : undefined;
+      dev === 'cdrom'
+        ? dom.disks().find((x) => x.isCdrom)
+        : dev === 'fd'
+          ? dom.disks().find((x) => x.isFloppy)
+          : dev === 'network'
+            ? dom.interfaces()[0]
+            : undefined;
     if (d && !order.some((o) => o.el === d.el)) order.push(d);
   }
   dom.osBoot = [];
   order.forEach((d, i) => (d.bootOrder = i + 1));
-  return [`boot: <os><boot dev=${boot.join(',') || 'hd'}> replaced by per-device boot order: ${disk.target} (${diskLabel(disk)}) first (libvirt boots the first disk of its own order for 'hd')`];
+  return [
+    `boot: <os><boot dev=${boot.join(',') || 'hd'}> replaced by per-device boot order: ${disk.target} (${diskLabel(disk)}) first (libvirt boots the first disk of its own order for 'hd')`,
+  ];
 }

@@ -32,17 +32,25 @@ export interface DefineOutcome {
 
 export async function defineGuests(ctx: TaskContext, uri: string, items: DefineItem[]): Promise<DefineOutcome[]> {
   if (items.length === 0) return [];
-  const backups = await Promise.all(
-    items.map((it) => backupGuestXml(ctx.runDir, ctx.host, it.guest.name, it.guest.uuid, it.guest.inactiveXml)),
-  );
+  const backups = await Promise.all(items.map((it) => backupGuestXml(ctx.runDir, ctx.host, it.guest.name, it.guest.uuid, it.guest.inactiveXml)));
   // Each define is conditional on the guest still having the definition the plan was made from.
-  const r = await runDefineBatch(ctx, uri, items.map((it) => ({ uuid: it.guest.uuid, xml: it.newXml, planned: it.guest.inactiveXml })));
+  const r = await runDefineBatch(
+    ctx,
+    uri,
+    items.map((it) => ({ uuid: it.guest.uuid, xml: it.newXml, planned: it.guest.inactiveXml })),
+  );
   const outcomes: DefineOutcome[] = items.map((it, i) => {
     const readBack = r.readBack[i] ?? '';
     const defineError = r.errors[i];
     const base = { guest: it.guest.name, backupFile: backups[i] ?? '' };
     if (r.stale.has(i)) {
-      return { ...base, ok: false, stale: true, xml: it.guest.inactiveXml, error: 'its definition changed since virtplay read it (another run or a person); nothing applied: run again to plan on the new definition' };
+      return {
+        ...base,
+        ok: false,
+        stale: true,
+        xml: it.guest.inactiveXml,
+        error: 'its definition changed since virtplay read it (another run or a person); nothing applied: run again to plan on the new definition',
+      };
     }
     if (defineError) return { ...base, ok: false, xml: readBack || it.guest.inactiveXml, error: `virsh define refused the new XML: ${defineError}` };
     if (readBack === '') return { ...base, ok: false, xml: it.guest.inactiveXml, error: `could not read the definition back: ${r.stderr || 'no output'}` };
@@ -53,7 +61,11 @@ export async function defineGuests(ctx: TaskContext, uri: string, items: DefineI
   // A guest that was defined but failed verification gets its backup back.
   const restore = outcomes.flatMap((o, i) => (!o.ok && !o.stale && !r.errors[i] && r.readBack[i] ? [i] : []));
   if (restore.length > 0) {
-    const back = await runDefineBatch(ctx, uri, restore.map((i) => ({ uuid: items[i]!.guest.uuid, xml: items[i]!.guest.inactiveXml })));
+    const back = await runDefineBatch(
+      ctx,
+      uri,
+      restore.map((i) => ({ uuid: items[i]!.guest.uuid, xml: items[i]!.guest.inactiveXml })),
+    );
     restore.forEach((i, j) => {
       const o = outcomes[i]!;
       if (back.errors[j] || !back.readBack[j]) {
@@ -94,7 +106,10 @@ async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: strin
     // The remote batch may go on defining after the connection dropped: say which guests may
     // have changed (each is wholly old or wholly new: a define is atomic).
     if (e instanceof UnreachableError) {
-      throw new UnreachableError(ctx.host, `${e.message.replace(`${ctx.host}: `, '')}; while defining ${docs.length} guest(s), some of which may now have the new definition (each one wholly old or wholly new): run again to converge`);
+      throw new UnreachableError(
+        ctx.host,
+        `${e.message.replace(`${ctx.host}: `, '')}; while defining ${docs.length} guest(s), some of which may now have the new definition (each one wholly old or wholly new): run again to converge`,
+      );
     }
     throw e;
   }

@@ -11,7 +11,15 @@ export interface DeviceNameRef {
 }
 
 /** Files that name boot and mount devices on common distributions. */
-export const DEVICE_NAME_FILES = ['/etc/fstab', '/etc/default/grub', '/boot/grub/grub.cfg', '/boot/grub2/grub.cfg', '/etc/crypttab', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg'];
+export const DEVICE_NAME_FILES = [
+  '/etc/fstab',
+  '/etc/default/grub',
+  '/boot/grub/grub.cfg',
+  '/boot/grub2/grub.cfg',
+  '/etc/crypttab',
+  '/boot/extlinux/extlinux.conf',
+  '/boot/syslinux/syslinux.cfg',
+];
 
 const DEV_RE = /\/dev\/(?:sd|hd)[a-z]+\d*/g;
 

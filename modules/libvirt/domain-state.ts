@@ -25,7 +25,17 @@ export const domainState: ModuleDef<Args> = {
     const stop = { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false };
     for (const g of selectGuests(facts, args, ctx.failedGuests)) {
       const actions =
-        args.state === 'restarted' ? (g.running ? ['shut down', 'start'] : ['start']) : args.state === 'running' ? (g.running ? [] : ['start']) : g.running ? ['shut down'] : [];
+        args.state === 'restarted'
+          ? g.running
+            ? ['shut down', 'start']
+            : ['start']
+          : args.state === 'running'
+            ? g.running
+              ? []
+              : ['start']
+            : g.running
+              ? ['shut down']
+              : [];
       const r: GuestReport = { guest: g.name, changed: actions.length > 0, changes: actions.map((a) => `${a}${a === 'shut down' ? ' (ACPI)' : ''}`) };
       reports.push(r);
       if (ctx.check || actions.length === 0) continue;
@@ -45,7 +55,9 @@ export const domainState: ModuleDef<Args> = {
     const changed = reports.filter((r) => r.changed && !r.failed);
     const result: ModuleResult = {
       changed: changed.length > 0,
-      msg: `${changed.length} of ${reports.length} guest(s) ${ctx.check ? 'would change' : 'changed'} state` + (failed.length ? `; ${failed.map((f) => f.msg).join('; ')}` : ''),
+      msg:
+        `${changed.length} of ${reports.length} guest(s) ${ctx.check ? 'would change' : 'changed'} state` +
+        (failed.length ? `; ${failed.map((f) => f.msg).join('; ')}` : ''),
       guests: reports,
     };
     return result; // failed guests fail alone (engine/module.ts GuestResult)

@@ -80,7 +80,14 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
             p.newXml === undefined
               ? []
               : // Both sides through the same serializer: the diff shows changes, not quote styles.
-                [{ before: definedDomain(p.guest).toXml(), after: p.newXml(), before_header: `${ctx.host}: ${p.guest.name} (defined)`, after_header: `${ctx.host}: ${p.guest.name} (planned)` }],
+                [
+                  {
+                    before: definedDomain(p.guest).toXml(),
+                    after: p.newXml(),
+                    before_header: `${ctx.host}: ${p.guest.name} (defined)`,
+                    after_header: `${ctx.host}: ${p.guest.name} (planned)`,
+                  },
+                ],
           )
         : [];
 

@@ -72,6 +72,10 @@ function domainName(xml: string): string {
 
 function unescapeXml(s: string): string {
   return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, e: string, d?: string, x?: string) =>
-    d ? String.fromCodePoint(Number(d)) : x ? String.fromCodePoint(parseInt(x, 16)) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e] ?? _,
+    d
+      ? String.fromCodePoint(Number(d))
+      : x
+        ? String.fromCodePoint(parseInt(x, 16))
+        : (({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e] ?? _),
   );
 }

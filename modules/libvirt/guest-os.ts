@@ -31,20 +31,58 @@ export interface GuestOs {
  * Solaris, MS-DOS, NetWare, Haiku...).
  */
 const LINUX_VENDORS = [
-  'redhat.com', 'fedoraproject.org', 'centos.org', 'almalinux.org', 'rockylinux.org', 'oracle.com/ol', 'oracle.com/oel',
-  'scientificlinux.org', 'debian.org', 'ubuntu.com', 'suse.com', 'opensuse.org', 'archlinux.org', 'alpinelinux.org',
-  'altlinux.org', 'asianux.com', 'cclinux.org', 'clearlinux.org', 'cirros-cloud.net', 'elementary.io', 'endlessos.com',
-  'gentoo.org', 'guix.gnu.org', 'hyperbola.info', 'mageia.org', 'mandriva.com', 'manjaro.org', 'miraclelinux.com',
-  'nixos.org', 'pureos.net', 'slackware.com', 'system76.com', 'trisquel.info', 'univention.de', 'voidlinux.org',
-  'libosinfo.org/linux', 'freebsd.org', 'netbsd.org', 'openbsd.org', 'dragonflybsd.org',
+  'redhat.com',
+  'fedoraproject.org',
+  'centos.org',
+  'almalinux.org',
+  'rockylinux.org',
+  'oracle.com/ol',
+  'oracle.com/oel',
+  'scientificlinux.org',
+  'debian.org',
+  'ubuntu.com',
+  'suse.com',
+  'opensuse.org',
+  'archlinux.org',
+  'alpinelinux.org',
+  'altlinux.org',
+  'asianux.com',
+  'cclinux.org',
+  'clearlinux.org',
+  'cirros-cloud.net',
+  'elementary.io',
+  'endlessos.com',
+  'gentoo.org',
+  'guix.gnu.org',
+  'hyperbola.info',
+  'mageia.org',
+  'mandriva.com',
+  'manjaro.org',
+  'miraclelinux.com',
+  'nixos.org',
+  'pureos.net',
+  'slackware.com',
+  'system76.com',
+  'trisquel.info',
+  'univention.de',
+  'voidlinux.org',
+  'libosinfo.org/linux',
+  'freebsd.org',
+  'netbsd.org',
+  'openbsd.org',
+  'dragonflybsd.org',
 ];
 
 /** guest-get-osinfo ids (os-release ID) of Linux and BSD guests. */
-const LINUX_AGENT_IDS = /^(rhel|centos|fedora|almalinux|rocky|ol|debian|ubuntu|linuxmint|kali|sles|sled|opensuse.*|suse|arch|alpine|gentoo|mageia|void|nixos|clear-linux-os|freebsd|netbsd|openbsd|linux)$/;
+const LINUX_AGENT_IDS =
+  /^(rhel|centos|fedora|almalinux|rocky|ol|debian|ubuntu|linuxmint|kali|sles|sled|opensuse.*|suse|arch|alpine|gentoo|mageia|void|nixos|clear-linux-os|freebsd|netbsd|openbsd|linux)$/;
 
 /** The libosinfo id virt-install recorded in the definition, if any. */
 export function libosinfoId(dom: Domain): string | undefined {
-  const el = dom.metadataElement(LIBOSINFO_NS)?.elements().find((e) => e.localName === 'os');
+  const el = dom
+    .metadataElement(LIBOSINFO_NS)
+    ?.elements()
+    .find((e) => e.localName === 'os');
   return el?.attr('id') || undefined;
 }
 
@@ -58,7 +96,10 @@ export function familyOfLibosinfo(id: string): Exclude<OsFamily, 'unknown'> {
 
 /** libosinfo's short id for messages: http://microsoft.com/win/2k8r2 -> win2k8r2, http://debian.org/debian/11 -> debian11. */
 export function shortOsId(id: string): string {
-  const parts = id.replace(/^https?:\/\//, '').split('/').filter(Boolean);
+  const parts = id
+    .replace(/^https?:\/\//, '')
+    .split('/')
+    .filter(Boolean);
   if (parts[0] === 'microsoft.com' && parts[1] === 'win' && parts[2]) return `win${parts[2]}`;
   return parts.length >= 3 ? `${parts[parts.length - 2]}${parts[parts.length - 1]}` : parts.join('/') || id;
 }
@@ -96,8 +137,7 @@ export interface GuardOptions {
   action: string;
 }
 
-export const REFUSAL_HINT =
-  'Use playbooks/windows-virtio.yml (virtio_bootstrap), or set driver_ready: true if you installed the driver yourself';
+export const REFUSAL_HINT = 'Use playbooks/windows-virtio.yml (virtio_bootstrap), or set driver_ready: true if you installed the driver yourself';
 
 /**
  * The Windows guard: a guest known to be Windows gets no virtio disk change unless its virtio
@@ -108,7 +148,9 @@ export function virtioStorageGuard(dom: Domain, opts: GuardOptions): GuardResult
   if (opts.driverReady === true) return {};
   const os = guestOs(dom);
   if (os.family === 'unknown') {
-    return { warning: `its OS was not checked (${os.source}): virtplay ${opts.action} as if it were not Windows; a Windows guest without its virtio storage driver (viostor) would not boot again` };
+    return {
+      warning: `its OS was not checked (${os.source}): virtplay ${opts.action} as if it were not Windows; a Windows guest without its virtio storage driver (viostor) would not boot again`,
+    };
   }
   if (os.family !== 'windows' || storageDriverEvidence(dom) !== undefined) return {};
   const harm = opts.bootDisk

@@ -83,7 +83,8 @@ export class HeldDefines implements HeldWrites {
       const next: GuestFacts = { ...g.original, inactiveXml: o.xml };
       const dom = verified.get(g.original.name);
       this.facts.guests.set(g.original.name, o.ok && dom ? rememberParsed(next, dom) : next);
-      if (!o.ok) for (const token of new Set(g.checks.map((c) => c.token))) failures.push({ token, guest: g.original.name, msg: o.error ?? 'the define failed' });
+      if (!o.ok)
+        for (const token of new Set(g.checks.map((c) => c.token))) failures.push({ token, guest: g.original.name, msg: o.error ?? 'the define failed' });
     });
     this.ctx.setFacts(libvirtFacts, this.facts);
     return failures;

@@ -13,7 +13,13 @@ import { appendHistory, defaultHistoryPath, HistoryFormatError, previousRecord, 
 import { ratioPercent, roundMean, trimmedStats } from './stats.js';
 
 /** A guest's result from its runs (at least one). */
-export function benchResult(test: BenchTest, os: GuestBenchResult['os'], sizeMb: number, targetDir: string | null, done: readonly WriteRun[]): GuestBenchResult {
+export function benchResult(
+  test: BenchTest,
+  os: GuestBenchResult['os'],
+  sizeMb: number,
+  targetDir: string | null,
+  done: readonly WriteRun[],
+): GuestBenchResult {
   // Whole bytes/s from the start, so that the mean here and in io_bench_table's table agree.
   const s = trimmedStats(done.map((r) => Math.round(r.bytes_per_sec)));
   const last = done[done.length - 1] as WriteRun;

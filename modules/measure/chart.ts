@@ -29,7 +29,8 @@ export function niceStep(max: number, ticks = 5): number {
 }
 
 const mbps = (bytesPerSec: number): number => bytesPerSec / 1e6;
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(1));
+const fmt = (v: number): string =>
+  Number.isInteger(v) ? String(v) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(1);
 
 /** How a value maps to the plot's height (0..1), and the gridlines to draw. */
 interface Scale {

@@ -65,7 +65,13 @@ export function collectTables(results: readonly unknown[], labels?: readonly str
     });
     const at = typeof baseline === 'string' ? columns.findIndex((c) => c.label === baseline) : baseline;
     const baseIndex = at >= 0 && at < columns.length ? at : 0;
-    return { guest, test, size_mb: size, ...(historyFile ? { history_file: historyFile } : {}), ...buildTable(`${guest}: ${size} MiB ${TEST_TITLES[test]}`, columns, baseIndex) };
+    return {
+      guest,
+      test,
+      size_mb: size,
+      ...(historyFile ? { history_file: historyFile } : {}),
+      ...buildTable(`${guest}: ${size} MiB ${TEST_TITLES[test]}`, columns, baseIndex),
+    };
   });
   const empty = configs.filter((c, i) => !skippedByCondition(results[i]) && c.items.every((m) => Object.keys(m.guests).length === 0));
   return { tables, empty: empty.map((c) => c.label) };
@@ -107,7 +113,10 @@ function measurements(r: unknown, index: number): Measurement[] {
     const runs = numbers(go?.runs);
     const kept = numbers(go?.kept);
     if (!runs && !kept) throw new TaskError(`results[${index}].guests.${name} has no runs`);
-    out[name] = { ...(runs ? { runs } : {}), ...(kept ? { kept } : {}), ...(typeof go?.size_mb === 'number' ? { size_mb: go.size_mb } : {}),
+    out[name] = {
+      ...(runs ? { runs } : {}),
+      ...(kept ? { kept } : {}),
+      ...(typeof go?.size_mb === 'number' ? { size_mb: go.size_mb } : {}),
       ...(typeof go?.history_file === 'string' ? { history_file: go.history_file } : {}),
     };
   }

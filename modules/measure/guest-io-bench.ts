@@ -144,7 +144,13 @@ export const guestIoBench: ModuleDef<GuestIoBenchArgs> = {
       return { ...result, failed: true, msg: [...failures, ...lines].join('\n') };
     }
     if (selected.length > 0 && lines.length === 0) {
-      return { ...result, failed: true, msg: `no guest could be measured: ${Object.entries(unmeasured).map(([n, w]) => `${n}: ${w}`).join('; ')}` };
+      return {
+        ...result,
+        failed: true,
+        msg: `no guest could be measured: ${Object.entries(unmeasured)
+          .map(([n, w]) => `${n}: ${w}`)
+          .join('; ')}`,
+      };
     }
     return { ...result, msg: lines.length > 0 ? lines.join('\n') : 'no guests selected' };
   },
@@ -157,7 +163,10 @@ async function measureGuest(ctx: TaskContext, uri: string, g: GuestFacts, a: Set
   const done: WriteRun[] = [];
   for (let i = 0; i < a.runs; i++) {
     const run = network ? await netRun(ctx, uri, g, os, a) : await diskRun(ctx, uri, g, os, a, targetDir, i === 0);
-    ctx.log(`guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(run.bytes_per_sec)} (${run.seconds} s, ${network ? a.test : `${run.mode}, ${run.timing}`})`, 1);
+    ctx.log(
+      `guest ${g.name}: run ${i + 1}/${a.runs}: ${formatRate(run.bytes_per_sec)} (${run.seconds} s, ${network ? a.test : `${run.mode}, ${run.timing}`})`,
+      1,
+    );
     done.push(run);
   }
   const result = benchResult(a.test, os, a.sizeMb, targetDir ?? null, done);
@@ -179,7 +188,15 @@ function netRun(ctx: TaskContext, uri: string, g: GuestFacts, os: GuestOs, a: Se
 }
 
 /** One disk write in the guest; the first run warns when O_DIRECT was refused. */
-async function diskRun(ctx: TaskContext, uri: string, g: GuestFacts, os: GuestOs, a: Settings, targetDir: string | undefined, first: boolean): Promise<WriteRun> {
+async function diskRun(
+  ctx: TaskContext,
+  uri: string,
+  g: GuestFacts,
+  os: GuestOs,
+  a: Settings,
+  targetDir: string | undefined,
+  first: boolean,
+): Promise<WriteRun> {
   const argv = os === 'windows' ? windowsBenchArgv(targetDir, a.sizeMb) : linuxBenchArgv(targetDir as string, a.sizeMb);
   const r = await guestExec(ctx, uri, g, argv.path, argv.args, { timeoutMs: a.timeoutMs });
   const parsed: ParsedRun = os === 'windows' ? parseWindowsBench(r.stdout, r.stderr, r.exitcode) : parseLinuxBench(r.stdout + r.stderr, a.sizeMb);

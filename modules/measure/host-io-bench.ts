@@ -39,7 +39,7 @@ export const hostIoBench: ModuleDef<HostIoBenchArgs> = {
     // One measurement per folder (disk) or per host (network), shared by the guests it stands for.
     const measured = new Map<string, WriteRun[]>();
     for (const g of selected) {
-      const where = set.test === 'disk_write' ? (args.host_dir || diskFolder(g)) : 'loopback';
+      const where = set.test === 'disk_write' ? args.host_dir || diskFolder(g) : 'loopback';
       if (where === undefined) {
         unmeasured[g.name] = 'its first disk is not an image file (a block device, volume or network disk): set host_dir to a folder on that storage';
         continue;

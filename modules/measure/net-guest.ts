@@ -52,7 +52,10 @@ export const LINUX_NET_SCRIPT = [
 ].join('\n');
 
 export function linuxNetArgv(hostAddress: string, port: number, sizeMb: number, dir: NetDirection, seconds: number): { path: string; args: string[] } {
-  return { path: '/bin/sh', args: ['-c', LINUX_NET_SCRIPT, 'virtplay-net', hostAddress, String(port), String(Math.trunc(sizeMb)), dir, String(Math.trunc(seconds))] };
+  return {
+    path: '/bin/sh',
+    args: ['-c', LINUX_NET_SCRIPT, 'virtplay-net', hostAddress, String(port), String(Math.trunc(sizeMb)), dir, String(Math.trunc(seconds))],
+  };
 }
 
 export function windowsNetScript(hostAddress: string, port: number, sizeMb: number, dir: NetDirection): string {
@@ -107,7 +110,10 @@ export type GuestParse = { ok: true; guest: GuestSide } | { ok: false; error: st
 
 /** The client's report (both OSes print the same marker line). */
 export function parseGuestNet(stdout: string, stderr: string, exitcode: number): GuestParse {
-  const m = new RegExp(`^${NET_MARK} guest bytes=(\\d+) host=(\\S*) client=(\\S+) rc=(\\d+) t0=([\\d.]+) t1=([\\d.]+) clock=(date|uptime|stopwatch)\\s*$`, 'm').exec(stdout);
+  const m = new RegExp(
+    `^${NET_MARK} guest bytes=(\\d+) host=(\\S*) client=(\\S+) rc=(\\d+) t0=([\\d.]+) t1=([\\d.]+) clock=(date|uptime|stopwatch)\\s*$`,
+    'm',
+  ).exec(stdout);
   const why = (): string => stderr.trim().split(/\r?\n/).filter(Boolean).slice(0, 3).join(' ') || `exit status ${exitcode}`;
   if (!m) return { ok: false, error: `the guest's TCP client failed: ${why()}` };
   if (exitcode !== 0 || m[4] !== '0') return { ok: false, error: `the guest's TCP client (${m[3]}) to ${m[2]} failed: ${why()}` };

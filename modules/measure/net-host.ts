@@ -47,7 +47,8 @@ export function parseEndpoint(stdout: string, stderr: string, code: number | nul
   }
   const err = new RegExp(`^${NET_MARK} error (\\w+): (.*)$`, 'm').exec(stdout);
   if (err) return { ok: false, kind: err[1] as string, error: err[2] as string };
-  if (code === 127 || /perl: (command )?not found/.test(stderr)) return { ok: false, kind: 'tools', error: 'perl is not installed on the host (Debian: perl-base)' };
+  if (code === 127 || /perl: (command )?not found/.test(stderr))
+    return { ok: false, kind: 'tools', error: 'perl is not installed on the host (Debian: perl-base)' };
   return { ok: false, kind: 'unknown', error: stderr.trim().split('\n').slice(-3).join(' ') || `exit status ${code}` };
 }
 

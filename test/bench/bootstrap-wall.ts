@@ -28,8 +28,21 @@ async function once(guests: number, parallel: number): Promise<BootstrapWall> {
   try {
     for (let i = 1; i <= guests; i++) list.push(await defineStandin(HOST, `vpbench${i}`, { marker: `bench-${i}` }));
     const argv = [
-      process.execPath, CLI, join(ROOT, 'playbooks', 'windows-virtio.yml'), '-i', join(ROOT, 'examples', 'inventory', 'lab.yml'), '--limit', HOST,
-      '-e', 'guests=vpbench*', '-e', `virtio_win_iso=${list[0]!.iso}`, '-e', `parallel=${parallel}`, '--run-dir', join(labDir(), 'runs'),
+      process.execPath,
+      CLI,
+      join(ROOT, 'playbooks', 'windows-virtio.yml'),
+      '-i',
+      join(ROOT, 'examples', 'inventory', 'lab.yml'),
+      '--limit',
+      HOST,
+      '-e',
+      'guests=vpbench*',
+      '-e',
+      `virtio_win_iso=${list[0]!.iso}`,
+      '-e',
+      `parallel=${parallel}`,
+      '--run-dir',
+      join(labDir(), 'runs'),
     ];
     const m = await measure(argv, { timeoutMs: 30 * 60_000 });
     if (m.code !== 0) throw new Error(`bootstrap of ${guests} guest(s), parallel ${parallel}, exited ${m.code}: ${m.stderr.slice(-1000)}`);
@@ -43,7 +56,12 @@ export async function bootstrapWall(log: (m: string) => void = () => {}): Promis
   await buildStandin();
   return withHostLock(HOST, async () => {
     const out: BootstrapWall[] = [];
-    for (const [g, p] of [[1, 1], [4, 1], [4, 4], [4, 2]] as const) {
+    for (const [g, p] of [
+      [1, 1],
+      [4, 1],
+      [4, 4],
+      [4, 2],
+    ] as const) {
       log(`bootstrap: ${g} guest(s), parallel ${p}`);
       out.push(await once(g, p));
     }
@@ -56,7 +74,11 @@ export function bootstrapTable(rows: readonly BootstrapWall[]): string {
   const lines = ['| run | wall | control CPU | wall / one guest |', '|---|---:|---:|---:|'];
   for (const r of rows) lines.push(`| ${r.label} | ${r.wallS.toFixed(1)} s | ${r.cpuS.toFixed(1)} s | ${(r.wallS / one).toFixed(2)}x |`);
   const par = rows.find((r) => r.guests === 4 && r.parallel === 4);
-  if (par) lines.push('', `Target (issue 15): 4 guests in <= 2.5x the wall of one: ${(par.wallS / one).toFixed(2)}x with parallel 4, ${par.wallS / one <= 2.5 ? 'met' : 'missed'}.`);
+  if (par)
+    lines.push(
+      '',
+      `Target (issue 15): 4 guests in <= 2.5x the wall of one: ${(par.wallS / one).toFixed(2)}x with parallel 4, ${par.wallS / one <= 2.5 ? 'met' : 'missed'}.`,
+    );
   return lines.join('\n');
 }
 

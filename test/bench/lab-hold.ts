@@ -19,13 +19,18 @@ export interface Size {
 export async function labUpSize(size: Size, reset: boolean): Promise<void> {
   const env = { ...process.env, LAB_HOSTS: String(size.hosts), LAB_GUESTS: String(size.guests) };
   const r = await run(['bash', join(ROOT, 'test/lab/lab-up.sh'), ...(reset ? ['--reset'] : [])], { env, timeoutMs: 20 * 60_000 });
-  if (r.code !== 0) throw new Error(`lab-up.sh${reset ? ' --reset' : ''} for ${size.hosts}x${size.guests} failed (${r.code}):\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(
+      `lab-up.sh${reset ? ' --reset' : ''} for ${size.hosts}x${size.guests} failed (${r.code}):\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n')}`,
+    );
 }
 
 /** Takes lab-up.sh's flock; resolves with the release function once it is held. */
 export function holdLabFlock(): Promise<() => Promise<void>> {
   return new Promise((resolveHold, reject) => {
-    const child: ChildProcess = spawn('flock', ['-x', join(labDir(), 'lock'), 'sh', '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn('flock', ['-x', join(labDir(), 'lock'), 'sh', '-c', 'echo held; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let held = false;
     child.on('error', reject);
     child.on('exit', (code) => {

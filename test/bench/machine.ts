@@ -25,7 +25,9 @@ function collectionVersion(name: string): string {
 }
 
 export function loadNow(): string {
-  return loadavg().map((l) => l.toFixed(2)).join(' ');
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 export async function describeMachine(): Promise<Machine> {

@@ -28,7 +28,11 @@ async function guestSh(script: string): Promise<{ exitcode: number; out: string 
   const r = await agent({ execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', script], 'capture-output': true } });
   const pid = (JSON.parse(r.stdout) as { return: { pid: number } }).return.pid;
   for (;;) {
-    const st = (JSON.parse((await agent({ execute: 'guest-exec-status', arguments: { pid } })).stdout) as { return: { exited: boolean; exitcode?: number; 'out-data'?: string } }).return;
+    const st = (
+      JSON.parse((await agent({ execute: 'guest-exec-status', arguments: { pid } })).stdout) as {
+        return: { exited: boolean; exitcode?: number; 'out-data'?: string };
+      }
+    ).return;
     if (st.exited) return { exitcode: st.exitcode ?? -1, out: Buffer.from(st['out-data'] ?? '', 'base64').toString() };
     await sleep(300);
   }
@@ -41,19 +45,37 @@ async function main(): Promise<void> {
   await withHostLock(HOST, async () => {
     const s = await defineStandin(HOST, NAME, { marker: 'measured', osVariant: 'debian11', sizeMb: Math.min(2047, Math.max(...sizes) + 200) });
     try {
-      if ((await virshAs(HOST, ['attach-disk', NAME, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code !== 0) throw new Error('attach the ISO');
+      if ((await virshAs(HOST, ['attach-disk', NAME, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code !== 0)
+        throw new Error('attach the ISO');
       if ((await virshAs(HOST, ['start', NAME])).code !== 0) throw new Error('start');
       for (let i = 0; i < 180 && (await agent({ execute: 'guest-ping' })).code !== 0; i++) await sleep(1000);
       const inst = await guestSh("grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
       if (inst.exitcode !== 0) throw new Error(`driver install: ${inst.out}`);
       const argv = [
-        process.execPath, CLI, join(ROOT, 'playbooks', 'measure-virtio.yml'), '-i', join(ROOT, 'examples', 'inventory', 'lab.yml'), '--limit', HOST,
-        '-e', `guests=${NAME}`, '-e', 'drivers_ready=true', '-e', JSON.stringify({ sizes_mb: sizes }), '-e', 'target_dir=/boot',
-        '-e', `history_file=${join(s.dir, 'history.json')}`, '--json',
+        process.execPath,
+        CLI,
+        join(ROOT, 'playbooks', 'measure-virtio.yml'),
+        '-i',
+        join(ROOT, 'examples', 'inventory', 'lab.yml'),
+        '--limit',
+        HOST,
+        '-e',
+        `guests=${NAME}`,
+        '-e',
+        'drivers_ready=true',
+        '-e',
+        JSON.stringify({ sizes_mb: sizes }),
+        '-e',
+        'target_dir=/boot',
+        '-e',
+        `history_file=${join(s.dir, 'history.json')}`,
+        '--json',
       ];
       const m = await measure(argv, { timeoutMs: 4 * 60 * 60_000 });
       if (m.code !== 0) throw new Error(`measure-virtio.yml exited ${m.code}: ${m.stderr.slice(-2000)}`);
-      const doc = JSON.parse(m.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, { msg?: string; charts?: string[]; tables?: unknown[] }> }[] }[] };
+      const doc = JSON.parse(m.stdout) as {
+        plays: { tasks: { task: { name: string }; hosts: Record<string, { msg?: string; charts?: string[]; tables?: unknown[] }> }[] }[];
+      };
       const table = doc.plays[0]!.tasks.find((x) => x.task.name === 'Table 1')!.hosts[HOST]!;
       mkdirSync(OUT, { recursive: true });
       writeFileSync(join(OUT, 'tables.json'), `${JSON.stringify(table.tables ?? [], null, 2)}\n`);
@@ -61,7 +83,9 @@ async function main(): Promise<void> {
         copyFileSync(c, join(OUT, basename(c)));
         return basename(c);
       });
-      const text = String(table.msg ?? '').replace(/^chart: .*\n?/gm, '').trim();
+      const text = String(table.msg ?? '')
+        .replace(/^chart: .*\n?/gm, '')
+        .trim();
       const mc = await describeMachine();
       const md = [
         `measure-virtio.yml on the lab's stand-in guest (QEMU TCG, user-mode networking), ${mc.date}, ${mc.cpu}, ${mc.nproc} cores, load ${mc.load}.`,

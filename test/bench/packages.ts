@@ -13,10 +13,16 @@ export function benchPackages(file: string): string[] {
 export async function ensurePackages(file: string): Promise<string[]> {
   const wanted = benchPackages(file);
   const q = await run(['dpkg-query', '-W', '-f=${db:Status-Abbrev}${Package}\\n', ...wanted]);
-  const installed = new Set(q.stdout.split('\n').filter((l) => l.startsWith('ii')).map((l) => l.slice(3).trim().replace(/:.*/, '')));
+  const installed = new Set(
+    q.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('ii'))
+      .map((l) => l.slice(3).trim().replace(/:.*/, '')),
+  );
   const missing = wanted.filter((p) => !installed.has(p));
   if (missing.length === 0) return [];
-  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages: ${missing.join(' ')} (run as root, or: sudo apt-get install --no-install-recommends ${missing.join(' ')})`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing Debian packages: ${missing.join(' ')} (run as root, or: sudo apt-get install --no-install-recommends ${missing.join(' ')})`);
   console.error(`bench: installing ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const up = await run(['apt-get', 'update', '-qq'], { env, timeoutMs: 10 * 60_000 });

@@ -34,7 +34,10 @@ function mac(n) {
  * @returns {{ uuid: string; name: string; running: boolean; inactiveXml: string }[]}
  */
 export function syntheticGuests(n, first = 0) {
-  const corpus = readdirSync(CORPUS).filter((f) => f.endsWith('.xml')).sort().map((f) => readFileSync(join(CORPUS, f), 'utf8'));
+  const corpus = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.xml'))
+    .sort()
+    .map((f) => readFileSync(join(CORPUS, f), 'utf8'));
   let macs = first * 4;
   return Array.from({ length: n }, (_, i) => {
     const name = `guest${String(first + i + 1).padStart(5, '0')}`;
@@ -50,7 +53,12 @@ export function syntheticGuests(n, first = 0) {
 async function main() {
   const total = Number(process.argv[2] ?? 1000);
   const load = (/** @type {string} */ p) => import(join(ROOT, 'dist/modules/libvirt', p));
-  const [{ virtioNic }, { virtioDisk }, { bootDisk }, { libvirtFacts }] = (await Promise.all([load('virtio-nic.js'), load('virtio-disk.js'), load('boot-disk.js'), load('facts.js')]));
+  const [{ virtioNic }, { virtioDisk }, { bootDisk }, { libvirtFacts }] = await Promise.all([
+    load('virtio-nic.js'),
+    load('virtio-disk.js'),
+    load('boot-disk.js'),
+    load('facts.js'),
+  ]);
   // Each host's facts hold its guests; nothing else does, so a task's prediction replaces them
   // as in a real run (keeping the originals here too would double the trees kept).
   const per = Math.ceil(total / HOSTS);

@@ -88,7 +88,16 @@ async function planning(guests: number): Promise<Planning> {
     out.push({ ...r, processCpuS: m.cpuS });
   }
   const md = (k: keyof (typeof out)[number]) => median(out.map((o) => o[k]));
-  return { guests, runs: RUNS, cpuS: md('cpuS'), wallS: md('wallS'), peakRssMb: md('peakRssMb'), rssBeforeMb: md('rssBeforeMb'), processCpuS: md('processCpuS'), changes: md('changes') };
+  return {
+    guests,
+    runs: RUNS,
+    cpuS: md('cpuS'),
+    wallS: md('wallS'),
+    peakRssMb: md('peakRssMb'),
+    rssBeforeMb: md('rssBeforeMb'),
+    processCpuS: md('processCpuS'),
+    changes: md('changes'),
+  };
 }
 
 function planningLine(plan: Planning): string {
@@ -117,7 +126,9 @@ async function measuredRun(tool: Tool, kind: Kind, size: Size): Promise<ToolRun>
       await release();
     }
     if (r && r.guestsSeen.every((g) => g === size.guests)) return r;
-    log(`${tool} ${kind}: the lab was not ${size.hosts}x${size.guests} during the run (another process ran lab-up?), repeating (${r ? `guests seen ${r.guestsSeen.join(',')}` : 'state changed'})`);
+    log(
+      `${tool} ${kind}: the lab was not ${size.hosts}x${size.guests} during the run (another process ran lab-up?), repeating (${r ? `guests seen ${r.guestsSeen.join(',')}` : 'state changed'})`,
+    );
     if (kind === 'no-op') {
       await labUpSize(size, true);
       await once(labInventoryPath(), labHosts()); // converts again, not measured
@@ -134,9 +145,12 @@ async function measureTool(tool: Tool, spec: Size, size: SizeResult): Promise<vo
       const r = await measuredRun(tool, kind, spec);
       const hosts = labHosts();
       log(describeRun(tool, kind, r));
-      if (r.failed) throw new Error(`${tool} ${kind} run failed on ${size.size} (exit ${r.code}):\n${(r.stdout + r.stderr).trim().split('\n').slice(-30).join('\n')}`);
-      if (kind === 'first' && r.changedHosts !== hosts.length) throw new Error(`${tool}'s first run changed only ${r.changedHosts} of ${hosts.length} hosts on ${size.size}`);
-      if (tool === 'virtplay' && kind === 'no-op' && r.changedTotal !== 0) throw new Error(`virtplay's re-run is not a no-op on ${size.size}: changed ${r.changedTotal}`);
+      if (r.failed)
+        throw new Error(`${tool} ${kind} run failed on ${size.size} (exit ${r.code}):\n${(r.stdout + r.stderr).trim().split('\n').slice(-30).join('\n')}`);
+      if (kind === 'first' && r.changedHosts !== hosts.length)
+        throw new Error(`${tool}'s first run changed only ${r.changedHosts} of ${hosts.length} hosts on ${size.size}`);
+      if (tool === 'virtplay' && kind === 'no-op' && r.changedTotal !== 0)
+        throw new Error(`virtplay's re-run is not a no-op on ${size.size}: changed ${r.changedTotal}`);
       cell.runs.push(r);
       if (kind === 'first' && i === 0) {
         const v = await verifyConverted(hosts);
@@ -175,7 +189,13 @@ async function main(): Promise<void> {
     try {
       for (const { hosts, guests } of SIZES) {
         const size = `${hosts}x${guests}`;
-        const res: SizeResult = { size, hosts, guests, load: loadNow(), cells: { first: { virtplay: undefined, ansible: undefined }, 'no-op': { virtplay: undefined, ansible: undefined } } };
+        const res: SizeResult = {
+          size,
+          hosts,
+          guests,
+          load: loadNow(),
+          cells: { first: { virtplay: undefined, ansible: undefined }, 'no-op': { virtplay: undefined, ansible: undefined } },
+        };
         results.push(res);
         const up0 = Date.now();
         log(`lab ${size}: bringing it up`);
@@ -224,7 +244,16 @@ async function main(): Promise<void> {
     '',
     ...plans.map(planningLine),
     '',
-    ...(boot ? ['## The Windows bootstrap on one host (stand-in guests, TCG)', '', 'windows-virtio.yml from freshly defined stand-ins (IDE/e1000, agent) to done, one run each.', '', bootstrapTable(boot), ''] : []),
+    ...(boot
+      ? [
+          '## The Windows bootstrap on one host (stand-in guests, TCG)',
+          '',
+          'windows-virtio.yml from freshly defined stand-ins (IDE/e1000, agent) to done, one run each.',
+          '',
+          bootstrapTable(boot),
+          '',
+        ]
+      : []),
     '## Targets (issue 15)',
     '',
     ...targetLines(results, starts, plans, boot),
@@ -234,7 +263,20 @@ async function main(): Promise<void> {
   const out = join(labDir(), 'bench');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'last-run.md'), doc);
-  writeFileSync(join(out, 'last-run.json'), JSON.stringify({ machine, startup: starts, planning: plans, bootstrap: boot, results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })) }, null, 1));
+  writeFileSync(
+    join(out, 'last-run.json'),
+    JSON.stringify(
+      {
+        machine,
+        startup: starts,
+        planning: plans,
+        bootstrap: boot,
+        results: results.map((r) => ({ ...r, cells: JSON.parse(JSON.stringify(r.cells, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v))) })),
+      },
+      null,
+      1,
+    ),
+  );
   log(`written ${join(out, 'last-run.md')} and last-run.json`);
 }
 

@@ -43,7 +43,8 @@ export async function runVirtplay(inventory: string, hosts: readonly LabHost[]):
   let doc: {
     plays?: { tasks?: { hosts?: Record<string, { guests?: unknown[] }> }[] }[];
     stats?: Record<string, { changed: number; failures: number; unreachable: number }>;
-    virtplay?: { transport?: Record<string, { connections: number; commands: number }> } };
+    virtplay?: { transport?: Record<string, { connections: number; commands: number }> };
+  };
   try {
     doc = JSON.parse(m.stdout) as typeof doc;
   } catch {
@@ -70,7 +71,16 @@ export async function runVirtplay(inventory: string, hosts: readonly LabHost[]):
  */
 export async function runAnsible(inventory: string, hosts: readonly LabHost[]): Promise<ToolRun> {
   const cpDir = mkdtempSync(join(tmpdir(), 'vpbench-cp-'));
-  const sshArgs = ['-o', `UserKnownHostsFile=${labKnownHostsPath()}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes'].join(' ');
+  const sshArgs = [
+    '-o',
+    `UserKnownHostsFile=${labKnownHostsPath()}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+  ].join(' ');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ANSIBLE_CONFIG: join(ANSIBLE_DIR, 'ansible.cfg'),
@@ -82,7 +92,16 @@ export async function runAnsible(inventory: string, hosts: readonly LabHost[]): 
   const counted = sshdMark(hosts);
   try {
     const m = await measure(
-      ['ansible-playbook', '-i', inventory, '-f', String(hosts.length), '-e', JSON.stringify({ ansible_ssh_common_args: sshArgs }), join(ANSIBLE_DIR, 'convert.yml')],
+      [
+        'ansible-playbook',
+        '-i',
+        inventory,
+        '-f',
+        String(hosts.length),
+        '-e',
+        JSON.stringify({ ansible_ssh_common_args: sshArgs }),
+        join(ANSIBLE_DIR, 'convert.yml'),
+      ],
       { env },
     );
     const sshd = counted();

@@ -15,7 +15,6 @@ import { semanticDiff } from './domain-compare.js';
 import type { Disk, XElement } from '../../modules/libvirt/domain/index.js';
 import { VIRTIO_NIC_MODELS } from '../../modules/libvirt/virtio-nic.js';
 
-
 /** A disk without what a bus change may rewrite: bus, target, address, boot order, bus-only fields. */
 function diskBody(disk: Disk): string {
   const el = disk.el.clone();

@@ -76,8 +76,20 @@ function dropNamed(node: CNode, name: string): void {
 }
 
 const UNIT_FACTORS: Record<string, number> = {
-  b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024,
-  g: 1024 ** 2, gib: 1024 ** 2, gb: 1e9 / 1024, t: 1024 ** 3, tib: 1024 ** 3, tb: 1e12 / 1024,
+  b: 1 / 1024,
+  bytes: 1 / 1024,
+  k: 1,
+  kib: 1,
+  kb: 1000 / 1024,
+  m: 1024,
+  mib: 1024,
+  mb: 1e6 / 1024,
+  g: 1024 ** 2,
+  gib: 1024 ** 2,
+  gb: 1e9 / 1024,
+  t: 1024 ** 3,
+  tib: 1024 ** 3,
+  tb: 1e12 / 1024,
 };
 
 function toKiB(node: CNode): void {

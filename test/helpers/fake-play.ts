@@ -63,23 +63,56 @@ export async function fakePlay(yaml: string, o: FakePlayOptions): Promise<FakePl
   const jsonRep = new JsonReporter({ ...base, out: sink(() => {}), jsonOut: sink((s) => (json += s)) });
   const plain = new PlainReporter({ ...base, out: sink((s) => (text += s)) });
   const both: Reporter = {
-    playStart: async (p) => { await jsonRep.playStart(p); await plain.playStart(p); },
-    taskStart: async (x) => { await jsonRep.taskStart(x); await plain.taskStart(x); },
-    hostResult: async (x, r) => { await jsonRep.hostResult(x, r); await plain.hostResult(x, r); },
-    taskEnd: async (x) => { await jsonRep.taskEnd(x); await plain.taskEnd(x); },
-    warning: (m, h) => { jsonRep.warning(m, h); plain.warning(m, h); },
-    verbose: (m, l, h) => { jsonRep.verbose(m, l, h); plain.verbose(m, l, h); },
+    playStart: async (p) => {
+      await jsonRep.playStart(p);
+      await plain.playStart(p);
+    },
+    taskStart: async (x) => {
+      await jsonRep.taskStart(x);
+      await plain.taskStart(x);
+    },
+    hostResult: async (x, r) => {
+      await jsonRep.hostResult(x, r);
+      await plain.hostResult(x, r);
+    },
+    taskEnd: async (x) => {
+      await jsonRep.taskEnd(x);
+      await plain.taskEnd(x);
+    },
+    warning: (m, h) => {
+      jsonRep.warning(m, h);
+      plain.warning(m, h);
+    },
+    verbose: (m, l, h) => {
+      jsonRep.verbose(m, l, h);
+      plain.verbose(m, l, h);
+    },
     progress: (x, h, g, text) => plain.progress(x, h, g, text),
-    finish: async (s) => { await jsonRep.finish(s); await plain.finish(s); },
+    finish: async (s) => {
+      await jsonRep.finish(s);
+      await plain.finish(s);
+    },
   };
   const connects: Vars[] = [];
   const summary = await runPlaybook({
-    inventory, playbook, forks: o.forks ?? 5, check: o.check ?? false, diff: o.diff ?? false, verbosity: o.verbosity ?? 0,
-    extraVars: {}, tags: { tags: [], skipTags: [] },
-    modules: new Map(o.modules.map((m) => [m.def.name, m.def as ModuleDef])), reporter: both, runDir: dir,
+    inventory,
+    playbook,
+    forks: o.forks ?? 5,
+    check: o.check ?? false,
+    diff: o.diff ?? false,
+    verbosity: o.verbosity ?? 0,
+    extraVars: {},
+    tags: { tags: [], skipTags: [] },
+    modules: new Map(o.modules.map((m) => [m.def.name, m.def as ModuleDef])),
+    reporter: both,
+    runDir: dir,
     connect: async (host, vars) => {
       connects.push({ host, ansible_connection: vars.ansible_connection });
-      return { exec: async () => ({ code: 0, stdout: '', stderr: '' }), close: async () => {}, stats: { connections: 1, commands: 0, reconnects: 0 } } as unknown as Connection;
+      return {
+        exec: async () => ({ code: 0, stdout: '', stderr: '' }),
+        close: async () => {},
+        stats: { connections: 1, commands: 0, reconnects: 0 },
+      } as unknown as Connection;
     },
   });
   await both.finish(summary);

@@ -207,20 +207,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 
 /** Signals (SIGKILL by default) every descendant of the listener (privsep monitor, user child, the commands). */
 function killChildren(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): number {
-      const pids: number[] = [];
-      const queue = child.pid ? [child.pid] : [];
-      while (queue.length) {
-        for (const pid of childrenOf(queue.shift() as number)) {
-          pids.push(pid);
-          queue.push(pid);
-        }
-      }
-      for (const pid of pids) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // already gone
-        }
-      }
-      return pids.length;
+  const pids: number[] = [];
+  const queue = child.pid ? [child.pid] : [];
+  while (queue.length) {
+    for (const pid of childrenOf(queue.shift() as number)) {
+      pids.push(pid);
+      queue.push(pid);
+    }
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  return pids.length;
 }

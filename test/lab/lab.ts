@@ -188,7 +188,9 @@ export function labHosts(): LabHost[] {
   const state = labState();
   if (state.mode === 'local') {
     const me = userInfo();
-    return [{ name: 'localhost', index: 1, user: me.username, address: '', port: 0, uid: me.uid, home: me.homedir, runtimeDir: process.env.XDG_RUNTIME_DIR ?? '' }];
+    return [
+      { name: 'localhost', index: 1, user: me.username, address: '', port: 0, uid: me.uid, home: me.homedir, runtimeDir: process.env.XDG_RUNTIME_DIR ?? '' },
+    ];
   }
   const hosts: LabHost[] = [];
   for (let i = 1; i <= state.hosts; i++) {
@@ -261,7 +263,11 @@ export async function guestXml(host: number | string, guest: string): Promise<st
 /** Names of all guests of a host (`virsh list --all --name`), sorted. */
 export async function guestNames(host: number | string): Promise<string[]> {
   const out = await virshOk(host, ['list', '--all', '--name']);
-  return out.split('\n').map((s) => s.trim()).filter(Boolean).sort();
+  return out
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 /** The XML lab-up.sh recorded for a guest when it first defined it (what resetLab() restores). */
@@ -274,9 +280,27 @@ export function originalGuestXml(host: number | string, guest: string): string {
 /** OpenSSH client arguments that reach a lab host with the lab's key and known_hosts only. */
 export function labSshArgs(host: number | string): string[] {
   const h = labHost(host);
-  return ['-F', '/dev/null', '-i', labKeyPath(), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-    '-o', `UserKnownHostsFile=${labKnownHostsPath()}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', '-p', String(h.port), `${h.user}@${h.address}`];
+  return [
+    '-F',
+    '/dev/null',
+    '-i',
+    labKeyPath(),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${labKnownHostsPath()}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-p',
+    String(h.port),
+    `${h.user}@${h.address}`,
+  ];
 }
 
 /**

@@ -67,7 +67,10 @@ export async function defineStandin(host: string, name: string, opts: StandinOpt
   const s: Standin = { host, name, dir, disk: join(dir, 'boot.img'), iso: join(dir, 'virtio-win.iso'), serial: join(dir, 'serial.log') };
   const personality = opts.personality ?? 'linux';
   const mk = await run([
-    'bash', join(GUEST, 'make-disk.sh'), '--marker', opts.marker ?? `marker-${name}`,
+    'bash',
+    join(GUEST, 'make-disk.sh'),
+    '--marker',
+    opts.marker ?? `marker-${name}`,
     ...(opts.ignoreAcpi ? ['--ignore-acpi'] : []),
     ...(personality !== 'linux' ? ['--personality', personality] : []),
     ...(opts.guestTools === false ? ['--no-guest-tools'] : []),

@@ -39,7 +39,8 @@ export const backupCommand = (disk: string, backup: string): string => call('bac
 export const restoreCommand = (disk: string, backup: string): string => call('restore', [disk, backup]);
 export const dropBackupCommand = (backup: string): string => call('drop-backup', [backup]);
 /** A user's injection or check command (argv), with VIRTPLAY_DISK, VIRTPLAY_DISK_FORMAT, VIRTPLAY_ISO and VIRTPLAY_GUEST set. */
-export const hookCommand = (disk: string, format: string, iso: string, guest: string, argv: string[]): string => call('run', [disk, format, iso, guest, ...argv]);
+export const hookCommand = (disk: string, format: string, iso: string, guest: string, argv: string[]): string =>
+  call('run', [disk, format, iso, guest, ...argv]);
 
 /** Lines "VIRTPLAY-KIND rest" of the script's output. */
 export function marked(stdout: string, kind: string): string[] {

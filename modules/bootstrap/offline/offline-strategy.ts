@@ -48,12 +48,14 @@ export interface OfflineStepper {
   guest: () => GuestFacts;
 }
 
-
 /** The boot disk as a file the host can copy: path and image format. */
 export function bootImage(dom: Domain, guest: string): { path: string; format: string } {
   const boot = bootDiskOf(dom, guest);
   if (boot.type !== 'file' || !boot.sourcePath) {
-    throw new TaskError(`its boot disk is ${boot.type ?? 'not a file'} (${boot.sourcePath ?? 'no source'}): the offline strategy copies and edits disk image files only`, guest);
+    throw new TaskError(
+      `its boot disk is ${boot.type ?? 'not a file'} (${boot.sourcePath ?? 'no source'}): the offline strategy copies and edits disk image files only`,
+      guest,
+    );
   }
   return { path: boot.sourcePath, format: boot.driverType ?? 'raw' };
 }
@@ -79,7 +81,12 @@ export async function checkOfflineTools(ctx: Pick<TaskContext, 'conn'>, guest: s
 }
 
 /** Tools and inspection, before anything is written or the guest is shut down. */
-async function preflight(ctx: TaskContext, guest: string, disk: { path: string; format: string }, iso: string): Promise<{ injection: Injection; identity: string; root: string }> {
+async function preflight(
+  ctx: TaskContext,
+  guest: string,
+  disk: { path: string; format: string },
+  iso: string,
+): Promise<{ injection: Injection; identity: string; root: string }> {
   await checkOfflineTools(ctx, guest);
   const pre = await ctx.conn.exec(preflightCommand(disk.path, disk.format, iso), { timeoutMs: 20 * 60_000 });
   if (pre.code !== 0) throw new TaskError(`libguestfs could not inspect ${disk.path} or read ${iso}: ${lastLines(pre.stderr)}. Nothing was changed.`, guest);
@@ -87,7 +94,10 @@ async function preflight(ctx: TaskContext, guest: string, disk: { path: string; 
   const win = p.roots.filter((r) => r.type === 'windows');
   if (win.length !== 1) {
     const found = p.roots.map(describe).join('; ') || 'no operating system';
-    throw new TaskError(`libguestfs finds ${win.length === 0 ? 'no Windows' : 'several Windows installations'} on ${disk.path} (${found}): the offline strategy converts one Windows per disk; use the default strategy (dummy_disk). Nothing was changed.`, guest);
+    throw new TaskError(
+      `libguestfs finds ${win.length === 0 ? 'no Windows' : 'several Windows installations'} on ${disk.path} (${found}): the offline strategy converts one Windows per disk; use the default strategy (dummy_disk). Nothing was changed.`,
+      guest,
+    );
   }
   const root = win[0]!;
   const injection = planWindowsInjection(root, p.isoFiles, iso);
@@ -125,15 +135,22 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
   if (made.code !== 0) throw new TaskError(`could not back up the boot disk to ${backup}: ${lastLines(made.stderr)}. The disk was not changed.`, g.name);
   if (marked(made.stdout, 'BACKUP-EXISTS').length > 0) {
     const back = await ctx.conn.exec(restoreCommand(disk.path, backup), { timeoutMs: 6 * 60 * 60_000 });
-    if (back.code !== 0) throw new TaskError(`could not restore ${disk.path} from its backup ${backup} before injecting again: ${lastLines(back.stderr)}`, g.name);
+    if (back.code !== 0)
+      throw new TaskError(`could not restore ${disk.path} from its backup ${backup} before injecting again: ${lastLines(back.stderr)}`, g.name);
     r.changes.push(`boot disk restored from the backup ${backup} (an earlier injection was interrupted)`);
   } else r.changes.push(`boot disk backed up to ${backup}`);
   const problems = pre ? await injectWindows(ctx, disk, args.virtio_win_iso, pre) : await injectByHook(ctx, g.name, disk, args);
   if (problems.length > 0) {
     const back = await ctx.conn.exec(restoreCommand(disk.path, backup), { timeoutMs: 6 * 60 * 60_000 });
-    const restored = back.code === 0 ? `the boot disk was restored from ${backup}` : `restoring the boot disk from ${backup} FAILED (${lastLines(back.stderr)}): restore it by hand before starting the guest`;
+    const restored =
+      back.code === 0
+        ? `the boot disk was restored from ${backup}`
+        : `restoring the boot disk from ${backup} FAILED (${lastLines(back.stderr)}): restore it by hand before starting the guest`;
     if (back.code === 0 && s.wasRunning) await startGuest(ctx, uri, ref);
-    throw new TaskError(`the offline injection into ${disk.path} did not hold: ${problems.slice(0, 5).join('; ')}. ${restored}${back.code === 0 && s.wasRunning ? ' and the guest started again' : ''}; its devices are unchanged (the definition records phase 'inject').`, g.name);
+    throw new TaskError(
+      `the offline injection into ${disk.path} did not hold: ${problems.slice(0, 5).join('; ')}. ${restored}${back.code === 0 && s.wasRunning ? ' and the guest started again' : ''}; its devices are unchanged (the definition records phase 'inject').`,
+      g.name,
+    );
   }
   if (pre) {
     const f = pre.injection.folder;
@@ -143,11 +160,18 @@ export async function runOffline(ctx: TaskContext, uri: string, args: OfflineArg
     );
   } else r.changes.push(`driver injected offline by offline_inject_command${args.offline_check_command ? ' (offline_check_command confirmed it)' : ''}`);
   const at = s;
-  const found: Pick<BootstrapState, 'evidence' | 'os' | 'nic'> = pre ? { evidence: 'offline', os: 'mswindows', nic: pre.injection.netkvm ? 'switch' : 'keep' } : { evidence: 'offline', nic: 'switch' };
+  const found: Pick<BootstrapState, 'evidence' | 'os' | 'nic'> = pre
+    ? { evidence: 'offline', os: 'mswindows', nic: pre.injection.netkvm ? 'switch' : 'keep' }
+    : { evidence: 'offline', nic: 'switch' };
   await st.step((d) => installedPlan(d, at, found));
 }
 
-async function injectWindows(ctx: TaskContext, disk: { path: string; format: string }, iso: string, pre: { injection: Injection; root: string }): Promise<string[]> {
+async function injectWindows(
+  ctx: TaskContext,
+  disk: { path: string; format: string },
+  iso: string,
+  pre: { injection: Injection; root: string },
+): Promise<string[]> {
   const inj = await ctx.conn.exec(injectCommand(disk.path, disk.format, iso, pre.root), { stdin: pre.injection.spec, timeoutMs: 30 * 60_000 });
   return inj.code === 0 ? verifyInjection(inj.stdout, pre.injection.expect) : [`libguestfs failed: ${lastLines(inj.stderr)}`];
 }
@@ -165,7 +189,9 @@ async function injectByHook(ctx: TaskContext, guest: string, disk: { path: strin
 export async function restoreAfterFailedBoot(ctx: TaskContext, s: BootstrapState): Promise<string> {
   if (!s.backup) return 'no backup was recorded';
   const back = await ctx.conn.exec(restoreCommand(s.boot, s.backup), { timeoutMs: 6 * 60 * 60_000 });
-  return back.code === 0 ? `the boot disk restored from ${s.backup}` : `restoring the boot disk from ${s.backup} FAILED (${lastLines(back.stderr)}): restore it by hand`;
+  return back.code === 0
+    ? `the boot disk restored from ${s.backup}`
+    : `restoring the boot disk from ${s.backup} FAILED (${lastLines(back.stderr)}): restore it by hand`;
 }
 
 export async function dropBackup(ctx: TaskContext, g: GuestFacts, s: BootstrapState, r: OfflineReport): Promise<void> {
@@ -184,7 +210,10 @@ export function checkOffline(ctx: TaskContext, g: GuestFacts, s: BootstrapState,
       'boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy',
       'first boot from vda confirmed (else definition and disk rolled back); backup deleted',
     ],
-    installed: ['boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy', 'first boot from vda confirmed (else definition and disk rolled back); backup deleted'],
+    installed: [
+      'boot disk to virtio vda, NIC to virtio, on_reboot/on_crash destroy',
+      'first boot from vda confirmed (else definition and disk rolled back); backup deleted',
+    ],
     switched: ['first boot from vda confirmed (else definition and disk rolled back); backup deleted'],
   };
   r.changes.push(...(steps[s.phase] ?? []));

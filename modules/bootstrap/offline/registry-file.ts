@@ -4,10 +4,7 @@
  * before it, because hivexregedit creates a key only under an existing parent.
  */
 export type RegValue =
-  | { type: 'dword'; value: number }
-  | { type: 'sz' | 'expand_sz'; value: string }
-  | { type: 'multi_sz'; value: string[] }
-  | { type: 'binary'; value: number[] };
+  { type: 'dword'; value: number } | { type: 'sz' | 'expand_sz'; value: string } | { type: 'multi_sz'; value: string[] } | { type: 'binary'; value: number[] };
 
 export interface RegKey {
   /** Path below the hive's root, e.g. ['ControlSet001', 'Services', 'viostor']. */

@@ -73,8 +73,20 @@ export function describe(i: Inspection): string {
 }
 
 const OSINFO_FOLDERS: Record<string, string> = {
-  winvista: '2k8', win2k8: '2k8', win2k8r2: '2k8R2', win7: 'w7', win8: 'w8', 'win8.1': 'w8.1', win2k12: '2k12', win2k12r2: '2k12R2',
-  win10: 'w10', win2k16: '2k16', win2k19: '2k19', win2k22: '2k22', win11: 'w11', win2k25: '2k25',
+  winvista: '2k8',
+  win2k8: '2k8',
+  win2k8r2: '2k8R2',
+  win7: 'w7',
+  win8: 'w8',
+  'win8.1': 'w8.1',
+  win2k12: '2k12',
+  win2k12r2: '2k12R2',
+  win10: 'w10',
+  win2k16: '2k16',
+  win2k19: '2k19',
+  win2k22: '2k22',
+  win11: 'w11',
+  win2k25: '2k25',
 };
 
 /** The virtio-win folder for an inspected Windows: libosinfo's short id first, else version and variant. */
@@ -87,10 +99,23 @@ export function folderFromInspection(i: Inspection): DriverFolder | { error: str
     variant: i.productVariant,
     'pretty-name': i.productName,
     // NT 10: the server year, or Windows 11, from the product name when libosinfo had no id
-    'kernel-release': /2025/.test(i.productName) ? '26100' : /2022/.test(i.productName) ? '20348' : /2019/.test(i.productName) ? '17763' : /Windows 11/.test(i.productName) ? '22000' : '14393',
+    'kernel-release': /2025/.test(i.productName)
+      ? '26100'
+      : /2022/.test(i.productName)
+        ? '20348'
+        : /2019/.test(i.productName)
+          ? '17763'
+          : /Windows 11/.test(i.productName)
+            ? '22000'
+            : '14393',
   });
   if (!fromId || 'error' in byVersion) return byVersion;
-  return { ...byVersion, version: fromId, modernPnputil: ['w10', '2k16', '2k19', '2k22', 'w11', '2k25'].includes(fromId), hasGetPnpDevice: !['2k8', '2k8R2', 'w7'].includes(fromId) };
+  return {
+    ...byVersion,
+    version: fromId,
+    modernPnputil: ['w10', '2k16', '2k19', '2k22', 'w11', '2k25'].includes(fromId),
+    hasGetPnpDevice: !['2k8', '2k8R2', 'w7'].includes(fromId),
+  };
 }
 
 /** The ISO's files of one driver's folder (case-insensitive, as Windows reads the ISO). */
@@ -117,18 +142,71 @@ export function viostorKeys(i: Inspection, arch: string): RegKey[] {
   for (const id of VIRTIO_BLK_PCI_IDS) {
     if (usesDriverDatabase(i)) {
       keys.push(
-        { path: ['DriverDatabase', 'DriverInfFiles', INF], values: [['', { type: 'multi_sz', value: [label] }], ['Active', { type: 'sz', value: label }], ['Configurations', { type: 'multi_sz', value: [CONF] }]] },
+        {
+          path: ['DriverDatabase', 'DriverInfFiles', INF],
+          values: [
+            ['', { type: 'multi_sz', value: [label] }],
+            ['Active', { type: 'sz', value: label }],
+            ['Configurations', { type: 'multi_sz', value: [CONF] }],
+          ],
+        },
         { path: ['DriverDatabase', 'DeviceIds', 'PCI', id], values: [[INF, { type: 'binary', value: [0x01, 0xff, 0x00, 0x00] }]] },
         {
           path: ['DriverDatabase', 'DriverPackages', label],
           // the driver package's version: class GUID {4D36E97B-...} (SCSI adapters); Windows-Kernel-Pnp needs it on 10/2016
-          values: [['Version', { type: 'binary', value: [0x00, 0xff, 0x09, 0x00, 0, 0, 0, 0, 0x7b, 0xe9, 0x36, 0x4d, 0x25, 0xe3, 0xce, 0x11, 0xbf, 0xc1, 0x08, 0x00, 0x2b, 0xe1, 0x03, 0x18, ...Array<number>(24).fill(0)] }]],
+          values: [
+            [
+              'Version',
+              {
+                type: 'binary',
+                value: [
+                  0x00,
+                  0xff,
+                  0x09,
+                  0x00,
+                  0,
+                  0,
+                  0,
+                  0,
+                  0x7b,
+                  0xe9,
+                  0x36,
+                  0x4d,
+                  0x25,
+                  0xe3,
+                  0xce,
+                  0x11,
+                  0xbf,
+                  0xc1,
+                  0x08,
+                  0x00,
+                  0x2b,
+                  0xe1,
+                  0x03,
+                  0x18,
+                  ...Array<number>(24).fill(0),
+                ],
+              },
+            ],
+          ],
         },
-        { path: ['DriverDatabase', 'DriverPackages', label, 'Configurations', CONF], values: [['ConfigFlags', { type: 'dword', value: 0 }], ['Service', { type: 'sz', value: 'viostor' }]] },
+        {
+          path: ['DriverDatabase', 'DriverPackages', label, 'Configurations', CONF],
+          values: [
+            ['ConfigFlags', { type: 'dword', value: 0 }],
+            ['Service', { type: 'sz', value: 'viostor' }],
+          ],
+        },
         { path: ['DriverDatabase', 'DriverPackages', label, 'Descriptors', 'PCI', id], values: [['Configuration', { type: 'sz', value: CONF }]] },
       );
     } else {
-      keys.push({ path: [cs, 'Control', 'CriticalDeviceDatabase', `PCI#${id}`], values: [['Service', { type: 'sz', value: 'viostor' }], ['ClassGUID', { type: 'sz', value: SCSI_CLASS }]] });
+      keys.push({
+        path: [cs, 'Control', 'CriticalDeviceDatabase', `PCI#${id}`],
+        values: [
+          ['Service', { type: 'sz', value: 'viostor' }],
+          ['ClassGUID', { type: 'sz', value: SCSI_CLASS }],
+        ],
+      });
     }
   }
   keys.push({
@@ -157,7 +235,8 @@ export interface Injection {
   warnings: string[];
 }
 
-export type Expectation = { kind: 'value'; hive: string; key: string; value: string; want: string } | { kind: 'key'; hive: string; key: string } | { kind: 'file'; path: string };
+export type Expectation =
+  { kind: 'value'; hive: string; key: string; value: string; want: string } | { kind: 'key'; hive: string; key: string } | { kind: 'file'; path: string };
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
@@ -183,7 +262,10 @@ export function planWindowsInjection(i: Inspection, isoFiles: string[], iso: str
     };
   }
   const warnings: string[] = [];
-  if (!has(viostor, '.cat')) warnings.push(`viostor\\${f.version}\\${f.arch} has no .cat catalog on the ISO: ${f.is64 ? '64-bit Windows may refuse to load the driver (signature)' : 'the driver is unsigned'}`);
+  if (!has(viostor, '.cat'))
+    warnings.push(
+      `viostor\\${f.version}\\${f.arch} has no .cat catalog on the ISO: ${f.is64 ? '64-bit Windows may refuse to load the driver (signature)' : 'the driver is unsigned'}`,
+    );
   const root = i.systemroot;
   const vdir = `${root}/Drivers/VirtIO`;
   const lines: string[] = [`mkdir\t${clean(vdir, 'path')}`];
@@ -192,7 +274,10 @@ export function planWindowsInjection(i: Inspection, isoFiles: string[], iso: str
   for (const d of Object.keys(DRIVERS) as DriverName[]) {
     const files = folderFiles(isoFiles, d, f);
     if (files.length === 0) {
-      if (d !== 'viostor') warnings.push(`the ISO has no ${d}\\${f.version}\\${f.arch}: ${d === 'NetKVM' ? 'the NIC keeps its model' : 'no virtio-serial driver (the guest agent needs it)'}`);
+      if (d !== 'viostor')
+        warnings.push(
+          `the ISO has no ${d}\\${f.version}\\${f.arch}: ${d === 'NetKVM' ? 'the NIC keeps its model' : 'no virtio-serial driver (the guest agent needs it)'}`,
+        );
       continue;
     }
     drivers.push(d);
@@ -239,7 +324,8 @@ export function verifyInjection(stdout: string, expect: Expectation[]): string[]
       if (find(`VIRTPLAY-KEY ${e.hive}\t${e.key}\t`)?.endsWith('\tyes') !== true) missing.push(`registry key ${e.key} missing`);
     } else {
       const got = find(`VIRTPLAY-READ ${e.hive}\t${e.key}\t${e.value}\t`)?.split('\t')[3];
-      if (got !== e.want) missing.push(`registry ${e.key}\\${e.value} is ${got === undefined || got === '' ? 'absent' : JSON.stringify(got)}, not ${JSON.stringify(e.want)}`);
+      if (got !== e.want)
+        missing.push(`registry ${e.key}\\${e.value} is ${got === undefined || got === '' ? 'absent' : JSON.stringify(got)}, not ${JSON.stringify(e.want)}`);
     }
   }
   if (!lines.includes('VIRTPLAY-INJECT-DONE')) missing.push('the injection did not finish');

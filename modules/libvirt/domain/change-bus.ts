@@ -64,7 +64,10 @@ export function changeBus(dom: Domain, disk: Disk, bus: string): boolean {
   }
   const prefix = targetPrefix(bus, disk.device);
   if (prefix !== oldPrefix || !disk.target) {
-    const used = dom.disks().filter((d) => d.el !== disk.el).map((d) => d.target);
+    const used = dom
+      .disks()
+      .filter((d) => d.el !== disk.el)
+      .map((d) => d.target);
     disk.target = nextFreeTarget(prefix, used);
   }
   return true;

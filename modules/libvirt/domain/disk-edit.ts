@@ -44,7 +44,12 @@ export function addDisk(dom: Domain, spec: NewDisk): Disk {
     el.append(drv);
   }
   if (spec.source !== undefined) el.append(new XElement('source', { [type === 'block' ? 'dev' : 'file']: spec.source }));
-  const target = spec.target ?? nextFreeTarget(targetPrefix(spec.bus, device), dom.disks().map((d) => d.target));
+  const target =
+    spec.target ??
+    nextFreeTarget(
+      targetPrefix(spec.bus, device),
+      dom.disks().map((d) => d.target),
+    );
   el.append(new XElement('target', { dev: target, bus: spec.bus }));
   if (spec.readonly) el.append(new XElement('readonly'));
   if (spec.serial !== undefined) el.append(new XElement('serial')).text = spec.serial;

@@ -30,10 +30,36 @@ const OS_BEFORE_BOOT = ['type', 'firmware', 'loader', 'nvram', 'kernel', 'initrd
 
 /** libvirt's order of device kinds inside `<devices>` (domain_conf.c's formatter). */
 export const DEVICE_ORDER = [
-  'emulator', 'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial',
-  'parallel', 'console', 'channel', 'input', 'tpm', 'graphics', 'sound', 'audio', 'video', 'hostdev',
-  'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'panic', 'shmem', 'memory',
-  'iommu', 'vsock', 'crypto',
+  'emulator',
+  'disk',
+  'controller',
+  'lease',
+  'filesystem',
+  'interface',
+  'smartcard',
+  'serial',
+  'parallel',
+  'console',
+  'channel',
+  'input',
+  'tpm',
+  'graphics',
+  'sound',
+  'audio',
+  'video',
+  'hostdev',
+  'redirdev',
+  'redirfilter',
+  'hub',
+  'watchdog',
+  'memballoon',
+  'rng',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+  'crypto',
 ];
 
 export class Domain {
@@ -67,21 +93,43 @@ export class Domain {
 
   // --- identity -----------------------------------------------------------------------------
   /** `domain/@type`: qemu, kvm, ... */
-  get type(): string | undefined { return F.type.get(this.root); }
-  set type(v: string | undefined) { F.type.set(this.root, v); }
-  get name(): string | undefined { return F.name.get(this.root); }
-  set name(v: string | undefined) { F.name.set(this.root, v); }
-  get uuid(): string | undefined { return F.uuid.get(this.root); }
-  get title(): string | undefined { return F.title.get(this.root); }
-  get description(): string | undefined { return F.description.get(this.root); }
+  get type(): string | undefined {
+    return F.type.get(this.root);
+  }
+  set type(v: string | undefined) {
+    F.type.set(this.root, v);
+  }
+  get name(): string | undefined {
+    return F.name.get(this.root);
+  }
+  set name(v: string | undefined) {
+    F.name.set(this.root, v);
+  }
+  get uuid(): string | undefined {
+    return F.uuid.get(this.root);
+  }
+  get title(): string | undefined {
+    return F.title.get(this.root);
+  }
+  get description(): string | undefined {
+    return F.description.get(this.root);
+  }
 
   // --- os -----------------------------------------------------------------------------------
   /** `os/type/@machine`: 'pc', 'pc-i440fx-7.2', 'q35', 'pc-q35-7.2', ... */
-  get machine(): string | undefined { return F.machine.get(this.root); }
-  set machine(v: string | undefined) { F.machine.set(this.root, v); }
-  get arch(): string | undefined { return F.arch.get(this.root); }
+  get machine(): string | undefined {
+    return F.machine.get(this.root);
+  }
+  set machine(v: string | undefined) {
+    F.machine.set(this.root, v);
+  }
+  get arch(): string | undefined {
+    return F.arch.get(this.root);
+  }
   /** `os/type` text: hvm, linux (xen pv), exe. */
-  get osType(): string | undefined { return F.osType.get(this.root); }
+  get osType(): string | undefined {
+    return F.osType.get(this.root);
+  }
   get machineFamily(): MachineFamily {
     return machineFamily(this.machine);
   }
@@ -102,7 +150,10 @@ export class Domain {
       for (const b of fresh) os.insertBefore(b, first);
     } else {
       // libvirt's order: type, loader, nvram, kernel, initrd, cmdline, dtb, then boot entries
-      let anchor = os.elements().filter((e) => OS_BEFORE_BOOT.includes(e.name)).pop();
+      let anchor = os
+        .elements()
+        .filter((e) => OS_BEFORE_BOOT.includes(e.name))
+        .pop();
       for (const b of fresh) {
         if (anchor) anchor = os.insertAfter(b, anchor);
         else anchor = os.insertBefore(b, os.children[0]);
@@ -144,7 +195,10 @@ export class Domain {
   devices(kind?: string): Device[] {
     const devs = this.root.child('devices');
     if (!devs) return [];
-    return devs.elements(kind).filter((e) => e.name !== 'emulator').map(wrapDevice);
+    return devs
+      .elements(kind)
+      .filter((e) => e.name !== 'emulator')
+      .map(wrapDevice);
   }
 
   disks(): Disk[] {

@@ -7,7 +7,17 @@ export { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, changeBus, removeUnusedControllers, 
 export { numToTarget, targetToNum, targetPrefix, nextFreeTarget } from './targets.js';
 export { machineFamily, isBuiltinController, defaultCdromBus } from './machine.js';
 export type { MachineFamily } from './machine.js';
-export { VIRTPLAY_NS, VIRTPLAY_PREFIX, findMetadata, setMetadataElement, removeMetadata, readMetadataAttrs, writeMetadataAttrs, readMetadataJson, writeMetadataJson } from './metadata.js';
+export {
+  VIRTPLAY_NS,
+  VIRTPLAY_PREFIX,
+  findMetadata,
+  setMetadataElement,
+  removeMetadata,
+  readMetadataAttrs,
+  writeMetadataAttrs,
+  readMetadataJson,
+  writeMetadataJson,
+} from './metadata.js';
 export { DomainXmlError } from './errors.js';
 export { XElement, XText, XComment, XPi, XDocument } from './xml-node.js';
 export type { XNode } from './xml-node.js';

@@ -13,7 +13,10 @@ const BEFORE_METADATA = ['name', 'uuid', 'genid', 'title', 'description'];
 
 /** The element of `<metadata>` in namespace `ns`, if any. */
 export function findMetadata(root: XElement, ns: string): XElement | undefined {
-  return root.child('metadata')?.elements().find((e) => e.namespaceUri === ns);
+  return root
+    .child('metadata')
+    ?.elements()
+    .find((e) => e.namespaceUri === ns);
 }
 
 function metadataContainer(root: XElement): XElement {
@@ -87,13 +90,7 @@ export function readMetadataJson(root: XElement, ns: string): unknown {
 }
 
 /** Store `value` as JSON text of `<prefix:localName>`. */
-export function writeMetadataJson(
-  root: XElement,
-  ns: string,
-  value: unknown,
-  prefix = VIRTPLAY_PREFIX,
-  localName = 'state',
-): XElement {
+export function writeMetadataJson(root: XElement, ns: string, value: unknown, prefix = VIRTPLAY_PREFIX, localName = 'state'): XElement {
   const el = setMetadataElement(root, ns, prefix, localName);
   el.append(new XText(JSON.stringify(value)));
   return el;

@@ -34,7 +34,10 @@ t.test('windows-virtio.yml takes the stand-in guest from IDE/e1000 to vda/virtio
     t.match(last, /boot-disk=vda/, `last boot was from vda: ${last}`);
     t.match(last, /marker=written-before-the-switch/);
     t.match(last, /nic-driver=virtio_net/);
-    t.notOk(lines.some((l) => l.includes('NO-BOOT-DISK')), 'never booted from virtio without the driver');
+    t.notOk(
+      lines.some((l) => l.includes('NO-BOOT-DISK')),
+      'never booted from virtio without the driver',
+    );
 
     const dom = Domain.parse(await guestXml(HOST, s.name));
     const disks = dom.disks().filter((d) => d.device === 'disk');
@@ -42,10 +45,23 @@ t.test('windows-virtio.yml takes the stand-in guest from IDE/e1000 to vda/virtio
     t.equal(disks[0]?.bus, 'virtio');
     t.equal(disks[0]?.target, 'vda');
     t.equal(disks[0]?.sourcePath, s.disk);
-    t.ok(dom.interfaces().every((i) => i.model === 'virtio'), 'NIC is virtio');
-    t.ok(dom.disks().filter((d) => d.isCdrom).every((d) => d.sourcePath === undefined), 'driver ISO ejected');
+    t.ok(
+      dom.interfaces().every((i) => i.model === 'virtio'),
+      'NIC is virtio',
+    );
+    t.ok(
+      dom
+        .disks()
+        .filter((d) => d.isCdrom)
+        .every((d) => d.sourcePath === undefined),
+      'driver ISO ejected',
+    );
     t.match(JSON.stringify(dom.getMetadataAttrs('https://virtplay.dev/xmlns/virtplay/bootstrap/1')), /"phase":"done"/);
-    t.same(readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')), [], 'the dummy image was deleted');
+    t.same(
+      readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')),
+      [],
+      'the dummy image was deleted',
+    );
     t.ok(existsSync(s.disk), 'the boot disk image is still there');
 
     const second = await virtplay([...bootstrapArgs(HOST, s.name, s.iso), '--json']);

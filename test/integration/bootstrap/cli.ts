@@ -16,7 +16,25 @@ export function assertBuilt(): void {
 }
 
 export function bootstrapArgs(host: string, guest: string, iso: string, extra: string[] = []): string[] {
-  return [CLI, PLAYBOOK, '-i', LAB_INVENTORY, '--limit', host, '-e', `guests=${guest}`, '-e', `virtio_win_iso=${iso}`, '-e', 'agent_timeout=180', '-e', 'shutdown_timeout=90', '--run-dir', join(labDir(), 'runs'), ...extra];
+  return [
+    CLI,
+    PLAYBOOK,
+    '-i',
+    LAB_INVENTORY,
+    '--limit',
+    host,
+    '-e',
+    `guests=${guest}`,
+    '-e',
+    `virtio_win_iso=${iso}`,
+    '-e',
+    'agent_timeout=180',
+    '-e',
+    'shutdown_timeout=90',
+    '--run-dir',
+    join(labDir(), 'runs'),
+    ...extra,
+  ];
 }
 
 export function virtplay(args: string[], timeoutMs = 10 * 60_000): Promise<RunResult> {
@@ -28,7 +46,10 @@ export function spawnVirtplay(args: string[]): ChildProcess {
 }
 
 /** The --json document of a run (throws with the output when it is not JSON). */
-export function json(r: RunResult): { stats: Record<string, Record<string, number>>; plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[] } {
+export function json(r: RunResult): {
+  stats: Record<string, Record<string, number>>;
+  plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[];
+} {
   try {
     return JSON.parse(r.stdout);
   } catch {

@@ -57,12 +57,19 @@ t.test('offline strategy on the stand-in guest', async (t) => {
       t.equal(r.code, 0, r.stderr.slice(-2000));
       const g = result(r.stdout, s.name);
       t.equal(g.phase, 'done');
-      t.ok(g.changes.some((c) => /driver injected offline by offline_inject_command \(offline_check_command confirmed it\)/.test(c)), g.changes.join('\n'));
+      t.ok(
+        g.changes.some((c) => /driver injected offline by offline_inject_command \(offline_check_command confirmed it\)/.test(c)),
+        g.changes.join('\n'),
+      );
       const dom = Domain.parse(await guestXml(HOST, s.name));
       t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.target, 'vda');
       t.equal((await attrs(s)).evidence, 'offline');
       t.match(bootLines(s).at(-1), /boot-disk=vda marker=offline-converted .*drivers=virtio_blk/, 'booted from vda with the injected driver');
-      t.same(readdirSync(s.dir).filter((f) => f.includes('virtplay-backup')), [], 'backup deleted');
+      t.same(
+        readdirSync(s.dir).filter((f) => f.includes('virtplay-backup')),
+        [],
+        'backup deleted',
+      );
     });
 
     t.test('an injection failing half-way leaves the disk as it was, booting from IDE', async (t) => {
@@ -92,7 +99,10 @@ t.test('offline strategy on the stand-in guest', async (t) => {
       const g = result(r.stdout, s.name);
       t.equal(g.rolled_back, true);
       t.match(g.msg, /the guest stopped .* into its first boot from vda.*Rolled back: the boot disk is on ide hda again, the boot disk restored from /);
-      t.ok(serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)), 'the guest really found no boot disk on vda');
+      t.ok(
+        serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)),
+        'the guest really found no boot disk on vda',
+      );
       const dom = Domain.parse(await guestXml(HOST, s.name));
       t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.bus, 'ide');
       t.equal((await attrs(s)).phase, 'inject');
@@ -115,8 +125,15 @@ t.test('offline strategy on the stand-in guest', async (t) => {
       t.equal(json(last).stats[HOST]!.changed, 0, 'then nothing to do');
       const boots = bootLines(s);
       t.match(boots.at(-1), /boot-disk=vda marker=offline-killed .*drivers=virtio_blk/);
-      t.ok(boots.filter((l) => /boot-disk=vda/.test(l)).every((l) => /drivers=virtio_blk/.test(l)), 'never booted from vda without the driver');
-      t.same(readdirSync(s.dir).filter((f) => f.includes('virtplay-backup')), [], 'no backup left');
+      t.ok(
+        boots.filter((l) => /boot-disk=vda/.test(l)).every((l) => /drivers=virtio_blk/.test(l)),
+        'never booted from vda without the driver',
+      );
+      t.same(
+        readdirSync(s.dir).filter((f) => f.includes('virtplay-backup')),
+        [],
+        'no backup left',
+      );
     });
   });
 });

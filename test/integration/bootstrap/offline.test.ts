@@ -22,7 +22,8 @@ import { assertBuilt, BOOTSTRAP_NS, bootstrapResult, bootstrapArgs, json, virtpl
 
 const HOST = 'lab4';
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-const offline = (name: string, iso: string, extra: string[] = []) => bootstrapArgs(HOST, name, iso, ['-e', 'strategy=offline', '-e', 'confirm_seconds=5', ...extra]);
+const offline = (name: string, iso: string, extra: string[] = []) =>
+  bootstrapArgs(HOST, name, iso, ['-e', 'strategy=offline', '-e', 'confirm_seconds=5', ...extra]);
 
 const result = (stdout: string, guest: string) => bootstrapResult(stdout, HOST, guest);
 
@@ -46,21 +47,34 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       t.equal(r.code, 0, r.stderr.slice(-2000));
       const g = result(r.stdout, p.name);
       t.equal(g.phase, 'done');
-      t.ok(g.changes.some((c) => /boot disk backed up to .*virtplay-backup-/.test(c)), 'backed up');
-      t.ok(g.changes.some((c) => /drivers injected offline for Windows Server 2016 Standard .*viostor, NetKVM, vioserial from 2k16\\amd64/.test(c)), g.changes.join('\n'));
+      t.ok(
+        g.changes.some((c) => /boot disk backed up to .*virtplay-backup-/.test(c)),
+        'backed up',
+      );
+      t.ok(
+        g.changes.some((c) => /drivers injected offline for Windows Server 2016 Standard .*viostor, NetKVM, vioserial from 2k16\\amd64/.test(c)),
+        g.changes.join('\n'),
+      );
       t.ok(g.changes.some((c) => /first boot from vda confirmed/.test(c)));
       t.ok(g.changes.some((c) => /backup .* deleted/.test(c)));
       const dom = Domain.parse(await guestXml(HOST, p.name));
       const boot = dom.disks().find((d) => d.sourcePath === p.disk)!;
       t.equal(boot.bus, 'virtio');
       t.equal(boot.target, 'vda');
-      t.ok(dom.interfaces().every((i) => i.model === 'virtio'), 'NIC switched with the disk (NetKVM injected)');
+      t.ok(
+        dom.interfaces().every((i) => i.model === 'virtio'),
+        'NIC switched with the disk (NetKVM injected)',
+      );
       const attrs = dom.getMetadataAttrs(BOOTSTRAP_NS) ?? {};
       t.equal(attrs.phase, 'done');
       t.equal(attrs.strategy, 'offline');
       t.equal(attrs.evidence, 'offline');
       t.match(attrs.identity, /Windows Server 2016 Standard/);
-      t.same(readdirSync(p.dir).filter((f) => f.includes('virtplay-backup')), [], 'no backup left');
+      t.same(
+        readdirSync(p.dir).filter((f) => f.includes('virtplay-backup')),
+        [],
+        'no backup left',
+      );
 
       const again = await virtplay([...offline(p.name, p.iso), '--json']);
       t.equal(again.code, 0);
@@ -71,10 +85,26 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       const DDB = '\\DriverDatabase\\DriverPackages\\guestor.inf_amd64_0000000000000000\\Configurations\\guestor_conf';
       const rb = await readBack(
         p.disk,
-        [['SYSTEM', SVC, 'Start'], ['SYSTEM', SVC, 'ImagePath'], ['SYSTEM', SVC, 'Group'], ['SYSTEM', DDB, 'Service'], ['SYSTEM', '\\DriverDatabase\\DriverPackages\\guestor.inf_amd64_0000000000000000\\Descriptors\\PCI\\VEN_1AF4&DEV_1042&REV_01', 'Configuration'], ['SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion', 'DevicePath']],
-        ['/Windows/System32/drivers/viostor.sys', '/Windows/Drivers/VirtIO/viostor.inf', '/Windows/Drivers/VirtIO/netkvm.sys', '/Windows/Drivers/VirtIO/vioser.inf'],
+        [
+          ['SYSTEM', SVC, 'Start'],
+          ['SYSTEM', SVC, 'ImagePath'],
+          ['SYSTEM', SVC, 'Group'],
+          ['SYSTEM', DDB, 'Service'],
+          ['SYSTEM', '\\DriverDatabase\\DriverPackages\\guestor.inf_amd64_0000000000000000\\Descriptors\\PCI\\VEN_1AF4&DEV_1042&REV_01', 'Configuration'],
+          ['SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion', 'DevicePath'],
+        ],
+        [
+          '/Windows/System32/drivers/viostor.sys',
+          '/Windows/Drivers/VirtIO/viostor.inf',
+          '/Windows/Drivers/VirtIO/netkvm.sys',
+          '/Windows/Drivers/VirtIO/vioser.inf',
+        ],
       );
-      t.same(rb.values, ['0', 'system32\\drivers\\viostor.sys', 'SCSI miniport', 'viostor', 'guestor_conf', '%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'], 'registry read back from the disk');
+      t.same(
+        rb.values,
+        ['0', 'system32\\drivers\\viostor.sys', 'SCSI miniport', 'viostor', 'guestor_conf', '%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'],
+        'registry read back from the disk',
+      );
       t.same(rb.files, [true, true, true, true], 'driver files in the guest');
     });
 
@@ -84,11 +114,21 @@ t.test('offline conversion of phony Windows guests', async (t) => {
       const r = await virtplay([...offline(p.name, p.iso), '--json']);
       t.equal(r.code, 0, r.stderr.slice(-2000));
       t.equal(result(r.stdout, p.name).phase, 'done');
-      t.equal(Domain.parse(await guestXml(HOST, p.name)).disks().find((d) => d.sourcePath === p.disk)?.driverType, 'qcow2', 'a qcow2 disk');
+      t.equal(
+        Domain.parse(await guestXml(HOST, p.name))
+          .disks()
+          .find((d) => d.sourcePath === p.disk)?.driverType,
+        'qcow2',
+        'a qcow2 disk',
+      );
       await virshAs(HOST, ['destroy', p.name]);
       const rb = await readBack(
         p.disk,
-        [['SYSTEM', '\\ControlSet001\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1001&REV_00', 'Service'], ['SYSTEM', '\\ControlSet001\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1042&REV_01', 'ClassGUID'], ['SYSTEM', '\\ControlSet001\\Services\\viostor', 'Start']],
+        [
+          ['SYSTEM', '\\ControlSet001\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1001&REV_00', 'Service'],
+          ['SYSTEM', '\\ControlSet001\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1042&REV_01', 'ClassGUID'],
+          ['SYSTEM', '\\ControlSet001\\Services\\viostor', 'Start'],
+        ],
         ['/Windows/System32/drivers/viostor.sys'],
       );
       t.same(rb.values, ['viostor', '{4D36E97B-E325-11CE-BFC1-08002BE10318}', '0']);

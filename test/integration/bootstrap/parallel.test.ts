@@ -50,11 +50,26 @@ t.test('two guests of one host bootstrapped side by side', async (t) => {
     const doc = json({ stdout, stderr: '', code: 0 } as never);
     const task = doc.plays[0]!.tasks.find((x) => x.task.name.startsWith('storage bootstrap'))!;
     const guests = (task.hosts[HOST] as { guests: { guest: string; phase: string }[] }).guests;
-    t.same(guests.map((g) => [g.guest, g.phase]), [[a.name, 'done'], [b.name, 'done']], 'both done, reported in guest order');
+    t.same(
+      guests.map((g) => [g.guest, g.phase]),
+      [
+        [a.name, 'done'],
+        [b.name, 'done'],
+      ],
+      'both done, reported in guest order',
+    );
     for (const s of [a, b]) {
-      const boot = Domain.parse(await guestXml(HOST, s.name)).disks().find((d) => d.sourcePath === s.disk);
+      const boot = Domain.parse(await guestXml(HOST, s.name))
+        .disks()
+        .find((d) => d.sourcePath === s.disk);
       t.equal(boot?.target, 'vda', `${s.name} on vda`);
-      t.match(serialLines(s).filter((l) => / boot-disk=\S+ marker=/.test(l)).at(-1), new RegExp(`boot-disk=vda marker=${s === a ? 'par-1' : 'par-2'}`), `${s.name} boots from vda`);
+      t.match(
+        serialLines(s)
+          .filter((l) => / boot-disk=\S+ marker=/.test(l))
+          .at(-1),
+        new RegExp(`boot-disk=vda marker=${s === a ? 'par-1' : 'par-2'}`),
+        `${s.name} boots from vda`,
+      );
     }
   });
 });

@@ -35,11 +35,25 @@ t.test('killed at every phase boundary, the bootstrap resumes and converges', as
     t.equal(await phase(s.name), 'done');
     const dom = Domain.parse(await guestXml(HOST, s.name));
     const disks = dom.disks().filter((d) => d.device === 'disk');
-    t.same(disks.map((d) => `${d.bus}:${d.target}:${d.sourcePath}`), [`virtio:vda:${s.disk}`], 'one disk: the boot disk, virtio vda');
-    t.same(readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')), [], 'no dummy image left');
-    const bootLine = serialLines(s).filter((l) => l.includes('boot-disk=')).pop() ?? '';
+    t.same(
+      disks.map((d) => `${d.bus}:${d.target}:${d.sourcePath}`),
+      [`virtio:vda:${s.disk}`],
+      'one disk: the boot disk, virtio vda',
+    );
+    t.same(
+      readdirSync(s.dir).filter((f) => f.includes('virtplay-dummy')),
+      [],
+      'no dummy image left',
+    );
+    const bootLine =
+      serialLines(s)
+        .filter((l) => l.includes('boot-disk='))
+        .pop() ?? '';
     t.match(bootLine, /boot-disk=vda marker=survives-kills/, 'the guest boots from vda with its data');
-    t.notOk(serialLines(s).some((l) => l.includes('NO-BOOT-DISK')), 'never booted from virtio without the driver');
+    t.notOk(
+      serialLines(s).some((l) => l.includes('NO-BOOT-DISK')),
+      'never booted from virtio without the driver',
+    );
     const again = await virtplay([...args, '--json']);
     t.equal(json(again).stats[HOST]?.changed, 0, 'and a further run changes nothing');
   });

@@ -63,11 +63,20 @@ t.test('Windows Server 2008 R2 with its agent: one run to done, the NIC with the
     t.equal(r.code, 0, r.stderr.slice(-2000));
     const g = bootstrapResult(r.stdout, s.name);
     t.equal(g.phase, 'done');
-    t.ok(g.changes.some((c) => /installed D:\\viostor\\2k8R2\\amd64\\viostor\.inf/.test(c)), 'viostor installed from the 2k8R2 folder by pnputil');
-    t.ok(g.changes.some((c) => /staged NetKVM, staged vioserial/.test(c)), 'NetKVM and vioserial staged before the switch');
-    t.ok(g.changes.some((c) => /Code 0, Windows 2k8R2 amd64/.test(c)), 'the device status read through WMI');
+    t.ok(
+      g.changes.some((c) => /installed D:\\viostor\\2k8R2\\amd64\\viostor\.inf/.test(c)),
+      'viostor installed from the 2k8R2 folder by pnputil',
+    );
+    t.ok(
+      g.changes.some((c) => /staged NetKVM, staged vioserial/.test(c)),
+      'NetKVM and vioserial staged before the switch',
+    );
+    t.ok(
+      g.changes.some((c) => /Code 0, Windows 2k8R2 amd64/.test(c)),
+      'the device status read through WMI',
+    );
     t.ok(g.changes.some((c) => /first boot from vda confirmed: the guest agent answered/.test(c)));
-    t.match(g.msg, /static address .* must be set again .*10\.0\.2\.15\/24/, 'the old adapter\'s static address is named');
+    t.match(g.msg, /static address .* must be set again .*10\.0\.2\.15\/24/, "the old adapter's static address is named");
     const boots = bootLines(s);
     t.ok(boots.length >= 2, `two boots: ${boots.join(' | ')}`);
     t.ok(
@@ -92,7 +101,10 @@ t.test('a running Windows Server 2016: the dummy disk is hot-plugged; its unsign
     t.equal(r.code, 2, 'the task fails');
     const g = bootstrapResult(r.stdout, s.name);
     t.ok(g.changes.includes('dummy disk hot-plugged into the running guest'), 'hot-plugged, no restart');
-    t.notOk(g.changes.some((c) => /restarted|started/.test(c)), 'the guest was neither started nor restarted');
+    t.notOk(
+      g.changes.some((c) => /restarted|started/.test(c)),
+      'the guest was neither started nor restarted',
+    );
     t.match(g.msg, /Code 52/);
     t.match(g.msg, /viostor\\2k16\\amd64/);
     t.match(g.msg, /test signing .* does not make it load an unsigned one/);
@@ -100,7 +112,10 @@ t.test('a running Windows Server 2016: the dummy disk is hot-plugged; its unsign
     const { dom, attrs } = await state(s);
     t.equal(bootDisk(dom, s)?.bus, 'ide', 'boot disk still on IDE');
     t.equal(attrs.phase, 'attach');
-    t.ok(dom.interfaces().every((i) => i.model === 'e1000'), 'NIC untouched');
+    t.ok(
+      dom.interfaces().every((i) => i.model === 'e1000'),
+      'NIC untouched',
+    );
     t.equal((await virshAs(HOST, ['domstate', s.name])).stdout.trim(), 'running', 'the guest keeps running');
   }),
 );
@@ -116,7 +131,10 @@ t.test('Windows Server 2008 R2 with an unsigned driver: Code 52 read through WMI
     const { dom, attrs } = await state(s);
     t.equal(bootDisk(dom, s)?.bus, 'ide');
     t.equal(attrs.phase, 'attach');
-    t.notOk(serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)), 'never booted without its driver');
+    t.notOk(
+      serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)),
+      'never booted without its driver',
+    );
   }),
 );
 
@@ -127,7 +145,10 @@ t.test('the driver folder missing on the ISO has its own message', (t) =>
     const g = bootstrapResult(r.stdout, s.name);
     t.match(g.msg, /has no viostor\\2k8R2\\amd64\\viostor\.inf/);
     t.notMatch(g.msg, /Code 52|sign/i, 'not reported as the signing trap');
-    t.notOk(g.changes.some((c) => /installed/.test(c)), 'nothing installed');
+    t.notOk(
+      g.changes.some((c) => /installed/.test(c)),
+      'nothing installed',
+    );
     t.equal(bootDisk((await state(s)).dom, s)?.bus, 'ide');
   }),
 );
@@ -138,7 +159,7 @@ t.test('no agent: the channel is added, the guest waits with the steps, the oper
     const check = await virtplay([...args(s), '--check', '--diff']);
     t.equal(check.code, 0, check.stderr.slice(-2000));
     const planned = json(check).plays[0]!.tasks[0]!.hosts[HOST] as { diff?: { after: string }[] };
-    t.match(planned.diff?.[0]?.after, /virtplay-dummy-[0-9a-f]{8}\.qcow2/, '--check --diff shows the next step\'s XML');
+    t.match(planned.diff?.[0]?.after, /virtplay-dummy-[0-9a-f]{8}\.qcow2/, "--check --diff shows the next step's XML");
     t.match(planned.diff?.[0]?.after, /org\.qemu\.guest_agent\.0/);
     t.equal(await guestXml(HOST, s.name), before, 'check mode changed nothing');
 
@@ -147,7 +168,10 @@ t.test('no agent: the channel is added, the guest waits with the steps, the oper
     t.equal(first.code, 0, 'waiting is not a failure');
     const w = bootstrapResult(first.stdout, s.name);
     t.equal(w.waiting, true);
-    t.ok(w.changes.some((c) => /guest agent channel org\.qemu\.guest_agent\.0 added/.test(c)), 'the agent channel is added at attach');
+    t.ok(
+      w.changes.some((c) => /guest agent channel org\.qemu\.guest_agent\.0 added/.test(c)),
+      'the agent channel is added at attach',
+    );
     for (const folder of ['viostor', 'NetKVM', 'vioserial']) t.match(w.msg, new RegExp(`${folder}\\\\2k8R2\\\\amd64`), `names ${folder}\\2k8R2\\amd64`);
     t.match(w.msg, /qemu-ga-x86_64\.msi/);
     t.match(w.msg, /run the playbook again/);
@@ -189,11 +213,17 @@ t.test('a switch the boot does not bear out is rolled back: the guest boots agai
     t.match(g.msg, /stopped .* first boot from vda/);
     t.match(g.msg, /Rolled back: the boot disk is on ide hda again/);
     t.match(g.msg, /started again/);
-    t.ok(serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)), 'the boot from vda really failed');
+    t.ok(
+      serialLines(s).some((l) => /NO-BOOT-DISK/.test(l)),
+      'the boot from vda really failed',
+    );
     const { dom, attrs } = await state(s);
     t.equal(bootDisk(dom, s)?.bus, 'ide');
     t.equal(bootDisk(dom, s)?.target, 'hda');
-    t.ok(dom.interfaces().every((i) => i.model === 'e1000'), 'NIC model rolled back');
+    t.ok(
+      dom.interfaces().every((i) => i.model === 'e1000'),
+      'NIC model rolled back',
+    );
     t.equal(dom.root.child('on_reboot')?.text, 'restart', 'lifecycle restored');
     t.equal(attrs.phase, 'attach');
     t.match(attrs.rolled_back, /stopped/);

@@ -34,7 +34,11 @@ function same(t: Test, args: string[], what: string): Out {
   const mask = (s: string) => s.replace(/\d+(\.\d+)?\s?(ms|s|seconds)\b/g, 'T').replace(/"(start|end|duration|elapsed[a-z_]*)": ?[^,}\n]+/g, '"$1": T');
   const b = run(BUNDLE, args);
   const u = run(UNBUNDLED, args);
-  t.same({ status: b.status, stdout: mask(b.stdout), stderr: mask(b.stderr) }, { status: u.status, stdout: mask(u.stdout), stderr: mask(u.stderr) }, `${what}: the bundle answers as the unbundled build`);
+  t.same(
+    { status: b.status, stdout: mask(b.stdout), stderr: mask(b.stderr) },
+    { status: u.status, stdout: mask(u.stdout), stderr: mask(u.stderr) },
+    `${what}: the bundle answers as the unbundled build`,
+  );
   return b;
 }
 
@@ -70,7 +74,10 @@ t.test('every playbook: --syntax-check, --list-tasks, --list-hosts', async (t) =
 t.test('bad input: the same clear error and exit code', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vp-bundle-'));
   const schemaError = join(dir, 'schema-error.yml');
-  writeFileSync(schemaError, '- hosts: all\n  tasks:\n    - name: a guest module with a wrong argument\n      virtio_nic:\n        guests: "*"\n        restart: sometimes\n');
+  writeFileSync(
+    schemaError,
+    '- hosts: all\n  tasks:\n    - name: a guest module with a wrong argument\n      virtio_nic:\n        guests: "*"\n        restart: sometimes\n',
+  );
   const yamlError = join(dir, 'yaml-error.yml');
   writeFileSync(yamlError, '- hosts: all\n  tasks: [\n');
   const a = same(t, [schemaError, '-i', 'localhost,', '--syntax-check'], 'a module argument the schema refuses');

@@ -73,10 +73,7 @@ t.test('authentication failure names the user and what was tried', async (t) => 
   const stranger = sshd.makeClientKey('stranger', '', false);
   const err = await failure(openSsh({ ...base, privateKeyFiles: [stranger, join(sshd.dir, 'missing_key')] }));
   t.type(err, UnreachableError);
-  t.equal(
-    err.message,
-    `kvm1: authentication failed for user '${sshd.user}' (tried: ${stranger}; skipped: ${join(sshd.dir, 'missing_key')} (no such file))`,
-  );
+  t.equal(err.message, `kvm1: authentication failed for user '${sshd.user}' (tried: ${stranger}; skipped: ${join(sshd.dir, 'missing_key')} (no such file))`);
   const none = await failure(openSsh({ ...base, privateKeyFiles: [] }));
   t.match(none.message, /authentication failed for user 'root' \(no agent \(SSH_AUTH_SOCK unset\) and no key file\)/);
 });
@@ -164,12 +161,16 @@ t.test('openConnection reads the inventory connection vars', async (t) => {
   await d.close();
 
   const err = await failure(
-    openConnection('kvm-c', { ansible_host: sshd.address, ansible_port: sshd.port }, {
-      sshConfigPath: cfg,
-      knownHostsFile: join(sshd.dir, 'empty_known_hosts'),
-      privateKeyFile: sshd.clientKey,
-      user: sshd.user,
-    }),
+    openConnection(
+      'kvm-c',
+      { ansible_host: sshd.address, ansible_port: sshd.port },
+      {
+        sshConfigPath: cfg,
+        knownHostsFile: join(sshd.dir, 'empty_known_hosts'),
+        privateKeyFile: sshd.clientKey,
+        user: sshd.user,
+      },
+    ),
   );
   t.match(err.message, /^kvm-c: host key for .* is not known/);
 });

@@ -71,7 +71,10 @@ t.test('lazy connections connect on the first exec', async (t) => {
 t.test('1 MB of XML on stdin arrives intact', async (t) => {
   const c = await openSsh(base);
   t.teardown(() => c.close());
-  const disks = Array.from({ length: 6000 }, (_, i) => `    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/g${i}.qcow2'/><target dev='vd${i}' bus='virtio'/></disk>\n`);
+  const disks = Array.from(
+    { length: 6000 },
+    (_, i) => `    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/g${i}.qcow2'/><target dev='vd${i}' bus='virtio'/></disk>\n`,
+  );
   let xml = `<domain type='kvm'>\n  <name>big &amp; "quoted" ünï</name>\n  <devices>\n${disks.join('')}  </devices>\n</domain>\n`;
   xml += '<!-- padding -->\n'.repeat(Math.max(0, Math.ceil(((1 << 20) - Buffer.byteLength(xml)) / 17)));
   t.ok(Buffer.byteLength(xml) >= 1 << 20, 'at least 1 MiB');
@@ -86,7 +89,10 @@ t.test('25 concurrent execs share ONE connection, at most maxSessions channels a
   const c = await openSsh(base);
   t.teardown(() => c.close());
   const results = await Promise.all(Array.from({ length: 25 }, (_, i) => c.exec(`sleep 0.1; echo ${i}`)));
-  t.same(results.map((r) => r.stdout), Array.from({ length: 25 }, (_, i) => `${i}\n`));
+  t.same(
+    results.map((r) => r.stdout),
+    Array.from({ length: 25 }, (_, i) => `${i}\n`),
+  );
   t.ok(results.every((r) => r.code === 0));
   t.equal(c.stats.connections, 1, 'one connection (client stats)');
   t.equal(c.stats.commands, 25);
@@ -98,11 +104,7 @@ t.test('25 concurrent execs share ONE connection, at most maxSessions channels a
   chmodSync(running, 0o777);
   const c3 = await openSsh({ ...base, maxSessions: 3 });
   t.teardown(() => c3.close());
-  const peak = await Promise.all(
-    Array.from({ length: 12 }, (_, i) =>
-      c3.exec(`touch ${running}/${i}; ls ${running} | wc -l; sleep 0.15; rm ${running}/${i}`),
-    ),
-  );
+  const peak = await Promise.all(Array.from({ length: 12 }, (_, i) => c3.exec(`touch ${running}/${i}; ls ${running} | wc -l; sleep 0.15; rm ${running}/${i}`)));
   const max = Math.max(...peak.map((r) => Number(r.stdout.trim())));
   t.ok(max <= 3, `peak concurrency ${max} <= 3`);
   t.ok(max >= 2, `commands did run in parallel (peak ${max})`);

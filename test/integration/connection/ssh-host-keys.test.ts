@@ -37,10 +37,7 @@ t.test('an unknown host is refused with its fingerprint (strict, the default)', 
   const before = sshd.logins();
   const err = await openSsh(opts(kh)).catch((e: unknown) => e);
   t.type(err, UnreachableError);
-  t.equal(
-    (err as Error).message,
-    `kvm1: host key for ${name} is not known (ED25519 key ${fp}); add it to ${kh} or pass --accept-new-host-keys`,
-  );
+  t.equal((err as Error).message, `kvm1: host key for ${name} is not known (ED25519 key ${fp}); add it to ${kh} or pass --accept-new-host-keys`);
   t.equal(sshd.logins(), before, 'never authenticated');
   t.notOk(existsSync(kh), 'known_hosts untouched');
 });

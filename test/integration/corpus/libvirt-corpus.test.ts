@@ -36,7 +36,11 @@ async function virshBatch(commands: string[]): Promise<string> {
 
 async function corpusNames(): Promise<string[]> {
   const r = await virshAs(HOST, ['list', '--all', '--name']);
-  return r.stdout.split('\n').map((s) => s.trim()).filter((s) => s.startsWith(PREFIX)).sort();
+  return r.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith(PREFIX))
+    .sort();
 }
 
 async function removeAll(): Promise<void> {
@@ -49,7 +53,10 @@ async function snapshot(names: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < names.length; i += 200) {
     const part = names.slice(i, i + 200);
-    const docs = (await virshBatch(part.map((n) => `dumpxml --inactive ${n}`))).split(/(?<=<\/domain>)\n/).map((x) => x.trim()).filter(Boolean);
+    const docs = (await virshBatch(part.map((n) => `dumpxml --inactive ${n}`)))
+      .split(/(?<=<\/domain>)\n/)
+      .map((x) => x.trim())
+      .filter(Boolean);
     for (const xml of docs) out.set(Domain.parse(xml).name!, `${xml}\n`);
   }
   return out;
@@ -77,9 +84,12 @@ function outcomes(doc: RunJson, names: string[]): Map<string, Outcome> {
 }
 
 const guestsOf = (doc: RunJson, task: string): string[] =>
-  (doc.plays[0]!.tasks.find((x) => x.task.name === task)?.hosts[HOST]?.guests ?? []).map((g) => g.guest).filter((g) => g.startsWith(PREFIX)).sort();
+  (doc.plays[0]!.tasks.find((x) => x.task.name === task)?.hosts[HOST]?.guests ?? [])
+    .map((g) => g.guest)
+    .filter((g) => g.startsWith(PREFIX))
+    .sort();
 
-t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelled guests) in one batch on one host', async (t) => {
+t.test("linux-virtio.yml on libvirt's 603 test domains (and two Windows-labelled guests) in one batch on one host", async (t) => {
   await ensureLab();
   const release = await lockLab();
   t.teardown(async () => {
@@ -93,11 +103,16 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
   const tmp = mkdtempSync(join(tmpdir(), 'vp-corpus-'));
   chmodSync(tmp, 0o755);
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.xml')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.xml'))
+    .sort();
   t.equal(files.length, 603, 'the corpus');
   const defines: string[] = [];
   for (const f of files) {
-    const xml = readFileSync(join(DIR, f), 'utf8').replace(/<name>[^<]*<\/name>/, `<name>${PREFIX}${f.slice(0, -4)}</name>`).replace(/<uuid>[^<]*<\/uuid>\s*/, '').replace(/<entry name='uuid'>[^<]*<\/entry>\s*/, '');
+    const xml = readFileSync(join(DIR, f), 'utf8')
+      .replace(/<name>[^<]*<\/name>/, `<name>${PREFIX}${f.slice(0, -4)}</name>`)
+      .replace(/<uuid>[^<]*<\/uuid>\s*/, '')
+      .replace(/<entry name='uuid'>[^<]*<\/entry>\s*/, '');
     const path = join(tmp, f);
     writeFileSync(path, xml, { mode: 0o644 });
     defines.push(`define ${path}`);
@@ -111,7 +126,9 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
     [`${PREFIX}zz-windows-no-nic`, 'balloon-device.xml', DISK_TASK],
   ];
   for (const [name, from] of windows) {
-    const xml = readFileSync(join(DIR, from), 'utf8').replace(/<name>[^<]*<\/name>/, `<name>${name}</name>${WIN}`).replace(/<uuid>[^<]*<\/uuid>\s*/, '');
+    const xml = readFileSync(join(DIR, from), 'utf8')
+      .replace(/<name>[^<]*<\/name>/, `<name>${name}</name>${WIN}`)
+      .replace(/<uuid>[^<]*<\/uuid>\s*/, '');
     const path = join(tmp, `${name}.xml`);
     writeFileSync(path, xml, { mode: 0o644 });
     defines.push(`define ${path}`);
@@ -144,15 +161,24 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
   const firstSec = (Date.now() - t0) / 1000;
   const doc = parseJson(first);
   const failedList = doc.virtplay.failed_guests[HOST] ?? [];
-  t.equal(first.code, failedList.length > 0 ? 2 : 0, `exit ${failedList.length > 0 ? 2 : 0} (${failedList.length} failed guests): ${first.stderr.slice(0, 500)}`);
+  t.equal(
+    first.code,
+    failedList.length > 0 ? 2 : 0,
+    `exit ${failedList.length > 0 ? 2 : 0} (${failedList.length} failed guests): ${first.stderr.slice(0, 500)}`,
+  );
   t.equal(doc.stats[HOST]?.failures, 0, 'the host did not fail');
   const o = outcomes(doc, names);
   t.same(guestsOf(doc, NIC_TASK), names, 'the first task reports every corpus guest (nothing lost)');
   const failed = new Set(failedList.map((g) => g.guest));
   const rest = names.filter((n) => !failed.has(n));
   t.same(guestsOf(doc, BOOT_TASK), rest, 'the last task ran for every guest that did not fail');
-  t.same(failedList.map((g) => [g.guest, g.task]).sort(), windows.map(([n, , task]) => [n, task]).sort(), 'the Windows-labelled guests failed, each in its task, and no other guest');
-  for (const g of failedList) t.match(g.msg, /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio (network|storage) driver/, `${g.guest}: the reason`);
+  t.same(
+    failedList.map((g) => [g.guest, g.task]).sort(),
+    windows.map(([n, , task]) => [n, task]).sort(),
+    'the Windows-labelled guests failed, each in its task, and no other guest',
+  );
+  for (const g of failedList)
+    t.match(g.msg, /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio (network|storage) driver/, `${g.guest}: the reason`);
   t.ok(guestsOf(doc, DISK_TASK).includes(`${PREFIX}zz-windows-no-nic`), 'the guest the NIC task skipped reached the disk task');
   const after = await snapshot(names);
   const counts = { converted: 0, unchanged: 0, skippedSomewhere: 0, failed: failed.size };
@@ -173,7 +199,11 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
   t.comment(`first run: ${firstSec.toFixed(1)} s wall for ${names.length} guests; outcomes ${JSON.stringify(counts)}`);
   for (const [r, k] of [...reasons].sort((a, b) => b[1] - a[1])) t.comment(`  ${k} x skipped by ${r}`);
   t.ok(counts.converted > 300, `most guests converted (${counts.converted})`);
-  t.same(guestsOf(doc, DISK_TASK), names.filter((n) => n !== `${PREFIX}zz-windows-nic`), 'the disk task: every guest but the one the NIC task failed');
+  t.same(
+    guestsOf(doc, DISK_TASK),
+    names.filter((n) => n !== `${PREFIX}zz-windows-nic`),
+    'the disk task: every guest but the one the NIC task failed',
+  );
 
   // Second run: nothing to change, the same failed guests.
   const t1 = Date.now();
@@ -199,7 +229,11 @@ t.test('linux-virtio.yml on libvirt\'s 603 test domains (and two Windows-labelle
   for (const n of sample) {
     const alone = await virtplay([LINUX_VIRTIO, '-i', LAB_INVENTORY, '-l', HOST, '-e', `guests=${n}`, '--json']);
     t.equal(alone.code, failed.has(n) ? 2 : 0, `${n} alone: exit ${failed.has(n) ? 2 : 0}`);
-    t.same(parseJson(alone).virtplay.failed_guests[HOST]?.map((g) => g.task) ?? [], failedList.filter((g) => g.guest === n).map((g) => g.task), `${n} alone: the same failure, if any`);
+    t.same(
+      parseJson(alone).virtplay.failed_guests[HOST]?.map((g) => g.task) ?? [],
+      failedList.filter((g) => g.guest === n).map((g) => g.task),
+      `${n} alone: the same failure, if any`,
+    );
   }
   const perGuestSec = (Date.now() - t2) / 1000;
   const alone = await snapshot(sample);

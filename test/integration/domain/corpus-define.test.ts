@@ -80,7 +80,10 @@ if (missing.length > 0) {
 
   for (const slug of corpusNames()) {
     t.test(slug, async (t) => {
-      for (const [label, source] of [['defined', definedXml(slug)], ['generated', generatedXml(slug)]] as const) {
+      for (const [label, source] of [
+        ['defined', definedXml(slug)],
+        ['generated', generatedXml(slug)],
+      ] as const) {
         const dom = Domain.parse(source);
         const conv = convertToVirtio(dom);
         const xml = dom.toXml();
@@ -99,8 +102,15 @@ if (missing.length > 0) {
         const second = convertToVirtio(again);
         t.same(second.disks, [], `${label}: converting the read-back XML again moves no disk`);
         t.equal(second.nics, 0, `${label}: ... and no NIC`);
-        t.same(second.removedControllers.map((c) => c.type), [], `${label}: ... and removes no controller`);
-        t.ok(conv.disks.every((d) => d.to?.startsWith('vd')), `${label}: converted disks are vdX`);
+        t.same(
+          second.removedControllers.map((c) => c.type),
+          [],
+          `${label}: ... and removes no controller`,
+        );
+        t.ok(
+          conv.disks.every((d) => d.to?.startsWith('vd')),
+          `${label}: converted disks are vdX`,
+        );
       }
 
       // virt-xml's own edit of the same (defined) XML, one disk after the other

@@ -7,13 +7,25 @@
 import t, { type Test } from 'tap';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { labDir, labHosts, labKnownHostsPath, labSshArgs, originalGuestXml, resetLab, run, sshdConnectionsPerHost } from '../../lab/lab.js';
 import {
-  labDir, labHosts, labKnownHostsPath, labSshArgs, originalGuestXml, resetLab, run,
-  sshdConnectionsPerHost,
-} from '../../lab/lab.js';
-import {
-  FIXTURES, LAB_INVENTORY, PLAYBOOKS, changedGuests, guestOf, heldConnections, holdLab, nicsOf, ownSshdLines,
-  recapLine, snapshotLab, startTrap, sshdMark, sshdSince, taskResult, virtplay, virtplayJson,
+  FIXTURES,
+  LAB_INVENTORY,
+  PLAYBOOKS,
+  changedGuests,
+  guestOf,
+  heldConnections,
+  holdLab,
+  nicsOf,
+  ownSshdLines,
+  recapLine,
+  snapshotLab,
+  startTrap,
+  sshdMark,
+  sshdSince,
+  taskResult,
+  virtplay,
+  virtplayJson,
 } from './virtplay-cli.js';
 
 const PLAYBOOK = join(PLAYBOOKS, 'virtio-nic.yml');
@@ -34,7 +46,10 @@ async function assertConverted(t: Test, hosts: string[]): Promise<void> {
   for (const h of labHosts()) {
     for (const [g, xml] of snap.get(h.name)!) {
       if (hosts.includes(h.name)) {
-        t.ok(nicsOf(xml).every((n) => n.model === 'virtio'), `${h.name}/${g}: converted`);
+        t.ok(
+          nicsOf(xml).every((n) => n.model === 'virtio'),
+          `${h.name}/${g}: converted`,
+        );
       } else {
         t.equal(guestOf(snap, h.name, g), originalGuestXml(h.name, g), `${h.name}/${g}: untouched`);
       }
@@ -65,7 +80,13 @@ t.test('a host key missing from the known_hosts file is refused; accept-new reco
 
   // Every lab host but lab2, hashed as OpenSSH's HashKnownHosts writes them.
   const known = join(tmp, 'known_hosts');
-  writeFileSync(known, readFileSync(labKnownHostsPath(), 'utf8').split('\n').filter((l) => l && !l.startsWith(`${name} `)).join('\n') + '\n');
+  writeFileSync(
+    known,
+    readFileSync(labKnownHostsPath(), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${name} `))
+      .join('\n') + '\n',
+  );
   const hash = await run(['ssh-keygen', '-H', '-f', known]);
   t.equal(hash.code, 0, hash.stderr);
   rmSync(`${known}.old`, { force: true });
@@ -119,7 +140,9 @@ for (const [limit, hosts] of LIMITS) {
     t.same(Object.keys(res.doc.stats).sort(), hosts, 'stats hosts');
     t.same(Object.keys(res.doc.virtplay.transport).sort(), hosts, 'hosts connected to (--json transport)');
     for (const h of hosts) t.ok(changedGuests(taskResult(res.doc, TASK, h)).length > 0, `${h}: guests changed`);
-    const addresses = labHosts().filter((h) => hosts.includes(h.name)).map((h) => h.address);
+    const addresses = labHosts()
+      .filter((h) => hosts.includes(h.name))
+      .map((h) => h.address);
     t.same([...heldConnections(res).keys()].sort(), addresses, 'the process connected to exactly these hosts');
     const conns = sshdConnectionsPerHost(ownSshdLines(sshdSince(mark), res).own);
     t.same([...conns.keys()].sort(), addresses, 'sshd saw exactly these hosts (its log)');

@@ -14,11 +14,38 @@ import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  labGuestNames, labHosts, labLinuxGuests, labWindowsGuests, originalGuestXml, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost,
+  labGuestNames,
+  labHosts,
+  labLinuxGuests,
+  labWindowsGuests,
+  originalGuestXml,
+  resetLab,
+  sshdCommandsPerUser,
+  sshdConnectionsPerHost,
 } from '../../lab/lab.js';
 import {
-  FIXTURES, LAB_INVENTORY, PLAYBOOKS, cdromBlocks, changedGuests, disksOf, guestOf, heldConnections, holdLab, nicsOf,
-  osBootOf, ownSshdLines, startTrap, snapshotLab, sshdMark, sshdSince, taskResult, virtplay, virtplay as virtplayRaw, virtplayJson, type CliRun, type LabSnapshot,
+  FIXTURES,
+  LAB_INVENTORY,
+  PLAYBOOKS,
+  cdromBlocks,
+  changedGuests,
+  disksOf,
+  guestOf,
+  heldConnections,
+  holdLab,
+  nicsOf,
+  osBootOf,
+  ownSshdLines,
+  startTrap,
+  snapshotLab,
+  sshdMark,
+  sshdSince,
+  taskResult,
+  virtplay,
+  virtplay as virtplayRaw,
+  virtplayJson,
+  type CliRun,
+  type LabSnapshot,
 } from './virtplay-cli.js';
 import type { JsonDocument } from '../../../engine/report/json.js';
 
@@ -66,19 +93,33 @@ function failedGuests(result: Record<string, unknown> | undefined): [string, str
   return guests.filter((g) => g.failed).map((g) => [g.guest, g.msg ?? '']);
 }
 
-const REFUSAL = /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio network driver \(NetKVM\) is installed: a virtio NIC would have no driver and cut the guest off the network\. Use playbooks\/windows-virtio\.yml \(virtio_bootstrap\), or set driver_ready: true/;
+const REFUSAL =
+  /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio network driver \(NetKVM\) is installed: a virtio NIC would have no driver and cut the guest off the network\. Use playbooks\/windows-virtio\.yml \(virtio_bootstrap\), or set driver_ready: true/;
 
 /** What linux-virtio.yml makes of a guest: every NIC virtio, every non-CD-ROM disk virtio, the old boot disk vda and booted first. */
 function assertConverted(t: Test, id: string, before: string, after: string): void {
-  t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `${id}: every NIC virtio`);
-  t.same(nicsOf(after).map((n) => n.mac), nicsOf(before).map((n) => n.mac), `${id}: MACs kept`);
+  t.ok(
+    nicsOf(after).every((n) => n.model === 'virtio'),
+    `${id}: every NIC virtio`,
+  );
+  t.same(
+    nicsOf(after).map((n) => n.mac),
+    nicsOf(before).map((n) => n.mac),
+    `${id}: MACs kept`,
+  );
   const disks = disksOf(after).filter((d) => d.device !== 'cdrom');
   t.ok(disks.length > 0 && disks.every((d) => d.bus === 'virtio' && /^vd[a-z]+$/.test(d.dev)), `${id}: every non-CD-ROM disk virtio`);
-  t.same(disks.filter((d) => d.addressType === 'drive'), [], `${id}: no <address type='drive'> on a virtio disk`);
+  t.same(
+    disks.filter((d) => d.addressType === 'drive'),
+    [],
+    `${id}: no <address type='drive'> on a virtio disk`,
+  );
   const bootBefore = disksOf(before).find((d) => d.device === 'disk');
   const vda = disks.find((d) => d.dev === 'vda');
   t.equal(vda?.source, bootBefore?.source, `${id}: the old boot disk (${bootBefore?.bus} ${bootBefore?.dev}) is vda`);
-  const byOrder = disksOf(after).filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!);
+  const byOrder = disksOf(after)
+    .filter((d) => d.bootOrder !== undefined)
+    .sort((a, b) => a.bootOrder! - b.bootOrder!);
   if (byOrder.length > 0) t.equal(byOrder[0]?.dev, 'vda', `${id}: boot order 1 is vda`);
   else {
     t.equal(osBootOf(after)[0] ?? 'hd', 'hd', `${id}: boots from hd first`);
@@ -101,7 +142,11 @@ t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-
     t.same(changedGuests(nic), linux, `${h.name}: the Linux-labelled guests' NICs changed`);
     t.not(nic?.['failed'], true, `${h.name}: the NIC task did not fail the host`);
     const refused = failedGuests(nic);
-    t.same(refused.map(([g]) => g), windows, `${h.name}: win05 refused by the NIC task`);
+    t.same(
+      refused.map(([g]) => g),
+      windows,
+      `${h.name}: win05 refused by the NIC task`,
+    );
     for (const [, msg] of refused) t.match(msg, REFUSAL, `${h.name}: the reason, per guest`);
     t.match(nic?.['msg'], /^4 of 5 guest\(s\) changed, 1 failed: win05: Windows guest \(libosinfo win2k8r2\)/, `${h.name}: the task's message names the guest`);
     const disk = taskResult(m.run.doc, DISK_TASK, h.name);
@@ -111,18 +156,29 @@ t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-
     t.same(((boot?.['guests'] ?? []) as { guest: string }[]).map((g) => g.guest).sort(), linux, `${h.name}: boot from vda runs for the other guests`);
     t.same(changedGuests(boot), [], `${h.name}: boot from vda: nothing more to do once hda became vda`);
     t.match(m.run.doc.stats[h.name], { failures: 0, ignored: 0 }, `${h.name}: the host did not fail`);
-    t.same(m.run.doc.virtplay.failed_guests[h.name]?.map((g) => [g.guest, g.task]), [['win05', NIC_TASK]], `${h.name}: --json failed_guests`);
+    t.same(
+      m.run.doc.virtplay.failed_guests[h.name]?.map((g) => [g.guest, g.task]),
+      [['win05', NIC_TASK]],
+      `${h.name}: --json failed_guests`,
+    );
     t.equal(m.run.doc.virtplay.transport[h.name]?.connections, 1, `${h.name}: one connection (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: one connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), m.run.doc.virtplay.transport[h.name]?.commands, `${h.name}: sshd log and --json agree on the commands`);
-    t.equal(m.run.doc.virtplay.transport[h.name]?.commands, 2, `${h.name}: two remote commands, the facts and one define batch for the three editing tasks (held writes)`);
+    t.equal(
+      m.run.doc.virtplay.transport[h.name]?.commands,
+      2,
+      `${h.name}: two remote commands, the facts and one define batch for the three editing tasks (held writes)`,
+    );
   }
   converted = await snapshotLab();
   for (const h of labHosts()) {
     for (const g of linux) assertConverted(t, `${h.name}/${g}`, guestOf(original, h.name, g), guestOf(converted, h.name, g));
     for (const g of windows) t.equal(guestOf(converted, h.name, g), guestOf(original, h.name, g), `${h.name}/${g}: untouched (IDE disk, e1000)`);
   }
-  t.ok([...original.values()].some((gs) => [...gs.values()].some((x) => cdromBlocks(x).length > 0)), 'the lab has CD-ROMs to leave alone');
+  t.ok(
+    [...original.values()].some((gs) => [...gs.values()].some((x) => cdromBlocks(x).length > 0)),
+    'the lab has CD-ROMs to leave alone',
+  );
 });
 
 t.test('linux-virtio.yml re-run: changed=0, one connection and one remote command per host; the refusal again', async (t) => {
@@ -132,7 +188,11 @@ t.test('linux-virtio.yml re-run: changed=0, one connection and one remote comman
   for (const h of labHosts()) {
     t.equal(m.run.doc.stats[h.name]?.changed, 0, `${h.name}: changed=0`);
     for (const task of [NIC_TASK, DISK_TASK, BOOT_TASK]) t.same(changedGuests(taskResult(m.run.doc, task, h.name)), [], `${h.name}: ${task}: nothing`);
-    t.same(failedGuests(taskResult(m.run.doc, NIC_TASK, h.name)).map(([g]) => g), labWindowsGuests(), `${h.name}: win05 refused`);
+    t.same(
+      failedGuests(taskResult(m.run.doc, NIC_TASK, h.name)).map(([g]) => g),
+      labWindowsGuests(),
+      `${h.name}: win05 refused`,
+    );
     t.same(m.run.doc.virtplay.transport[h.name], { connections: 1, commands: 1, reconnects: 0 }, `${h.name}: 1 connection, 1 command (--json)`);
     t.equal(m.sshdConnections.get(h.address), 1, `${h.name}: 1 connection (sshd log)`);
     t.equal(m.sshdCommands.get(h.user), 1, `${h.name}: 1 command (sshd log)`);
@@ -175,12 +235,22 @@ t.test('handlers run where virtio_nic changed; register/when branch on the resul
   const res = await virtplayJson([playbook, '-i', LAB_INVENTORY, '--limit', 'lab1:lab2', ...only]);
   t.equal(res.code, 0, res.stderr);
   const tasks = res.doc.plays[0]!.tasks;
-  t.same(tasks.map((x) => [x.task.name, x.task.handler]), [
-    ['NIC model virtio', false], ['report the converted guests', false], ['report nothing to do', false], ['NIC changed', true],
-  ]);
+  t.same(
+    tasks.map((x) => [x.task.name, x.task.handler]),
+    [
+      ['NIC model virtio', false],
+      ['report the converted guests', false],
+      ['report nothing to do', false],
+      ['NIC changed', true],
+    ],
+  );
   t.equal(taskResult(res.doc, 'NIC model virtio', 'lab1')?.['changed'], true);
   t.equal(taskResult(res.doc, 'NIC model virtio', 'lab2')?.['changed'], false);
-  t.equal(taskResult(res.doc, 'report the converted guests', 'lab1')?.['msg'], `converted on lab1: ${labLinuxGuests().join(',')}`, 'the registered result reaches a template');
+  t.equal(
+    taskResult(res.doc, 'report the converted guests', 'lab1')?.['msg'],
+    `converted on lab1: ${labLinuxGuests().join(',')}`,
+    'the registered result reaches a template',
+  );
   t.equal(taskResult(res.doc, 'report the converted guests', 'lab2')?.['skipped'], true, 'when: nic.changed skips lab2');
   t.equal(taskResult(res.doc, 'report nothing to do', 'lab1')?.['skipped'], true, 'when: not nic.changed skips lab1');
   t.equal(taskResult(res.doc, 'report nothing to do', 'lab2')?.['msg'], 'nothing to convert on lab2');
@@ -196,7 +266,11 @@ t.test('-e @file and --tags nic: only the NICs of the named guests change', asyn
   writeFileSync(vars, '# Extra vars for `-e @file`: convert only these guests.\nguests:\n  - deb01\n  - deb03\n');
   const res = await virtplayJson([PLAYBOOK, '-i', LAB_INVENTORY, '-e', `@${vars}`, '--tags', 'nic', '--limit', 'lab1']);
   t.equal(res.code, 0, res.stderr);
-  t.same(res.doc.plays[0]!.tasks.map((x) => x.task.name), [NIC_TASK], '--tags nic: the NIC task alone');
+  t.same(
+    res.doc.plays[0]!.tasks.map((x) => x.task.name),
+    [NIC_TASK],
+    '--tags nic: the NIC task alone',
+  );
   t.same(changedGuests(taskResult(res.doc, NIC_TASK, 'lab1')), ['deb01', 'deb03'], 'the guests named in the vars file');
   const snap = await snapshotLab();
   for (const h of labHosts()) {
@@ -204,7 +278,10 @@ t.test('-e @file and --tags nic: only the NICs of the named guests change', asyn
       const after = guestOf(snap, h.name, g);
       const before = originalGuestXml(h.name, g);
       if (h.name === 'lab1' && (g === 'deb01' || g === 'deb03')) {
-        t.ok(nicsOf(after).every((n) => n.model === 'virtio'), `lab1/${g}: NIC virtio`);
+        t.ok(
+          nicsOf(after).every((n) => n.model === 'virtio'),
+          `lab1/${g}: NIC virtio`,
+        );
         t.same(disksOf(after), disksOf(before), `lab1/${g}: disks untouched (--tags nic)`);
       } else {
         t.equal(after, before, `${h.name}/${g}: untouched`);
@@ -226,7 +303,10 @@ t.test('--list-hosts, --list-tasks, --syntax-check on the real playbooks', async
 
   res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks']);
   t.equal(res.code, 0, res.stderr);
-  t.match(res.stdout, /NIC model virtio\tTAGS: \[nic\]\n\s+disks on the virtio bus \(boot disk becomes vda\)\tTAGS: \[disk\]\n\s+boot from vda\tTAGS: \[boot, disk\]/);
+  t.match(
+    res.stdout,
+    /NIC model virtio\tTAGS: \[nic\]\n\s+disks on the virtio bus \(boot disk becomes vda\)\tTAGS: \[disk\]\n\s+boot from vda\tTAGS: \[boot, disk\]/,
+  );
   res = await virtplay([PLAYBOOK, '-i', LAB_INVENTORY, '--list-tasks', '--tags', 'nic']);
   t.match(res.stdout, /NIC model virtio/);
   t.notMatch(res.stdout, /^\s+(disks on the virtio bus|boot from vda)\t/m, '--tags nic lists the NIC task alone');
@@ -244,7 +324,10 @@ t.test('--list-hosts, --list-tasks, --syntax-check on the real playbooks', async
   writeFileSync(broken, readFileSync(PLAYBOOK, 'utf8').replace('virtio_disk:', 'virtio_disks:'));
   res = await virtplay([broken, '-i', LAB_INVENTORY, '--syntax-check']);
   t.equal(res.code, 6, 'invalid playbook: exit 6');
-  const line = readFileSync(broken, 'utf8').split('\n').findIndex((l) => l.includes('virtio_disks:')) + 1;
+  const line =
+    readFileSync(broken, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('virtio_disks:')) + 1;
   t.match(res.stderr, new RegExp(`^ERROR! ${broken.replace(/[.]/g, '\\.')}:${line}:\\d+: .*virtio_disks`), 'names file:line:col and the unknown module');
   t.notMatch(res.stderr, /\n\s+at /, 'no stack trace');
   t.equal(trap.connections(), 0, 'listing and syntax checks connect to no host');

@@ -9,8 +9,25 @@ import { join } from 'node:path';
 import { semanticDiff } from '../../helpers/domain-compare.js';
 import { ensureLab, labHosts, lockLab, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost } from '../../lab/lab.js';
 import {
-  LAB_INVENTORY, PLAYBOOKS, changedGuests, cleanupCli, guestOf, guestsNeedingNic, newerSources, nicsOf,
-  heldConnections, nonVirtioNics, ownSshdLines, recapLine, requireBuild, snapshotLab, sshdMark, sshdSince, taskResult, virtplay, virtplayJson,
+  LAB_INVENTORY,
+  PLAYBOOKS,
+  changedGuests,
+  cleanupCli,
+  guestOf,
+  guestsNeedingNic,
+  newerSources,
+  nicsOf,
+  heldConnections,
+  nonVirtioNics,
+  ownSshdLines,
+  recapLine,
+  requireBuild,
+  snapshotLab,
+  sshdMark,
+  sshdSince,
+  taskResult,
+  virtplay,
+  virtplayJson,
   type LabSnapshot,
 } from './virtplay-cli.js';
 
@@ -104,11 +121,23 @@ t.test('first run converts exactly the non-virtio NICs, keeps MACs, changes noth
       const after = guestOf(converted, h.name, g);
       const nb = nicsOf(before);
       const na = nicsOf(after);
-      t.same(na.map((n) => n.model), nb.map(() => 'virtio'), `${h.name}/${g}: every NIC virtio`);
-      t.same(na.map((n) => n.mac), nb.map((n) => n.mac), `${h.name}/${g}: MACs unchanged, same order`);
+      t.same(
+        na.map((n) => n.model),
+        nb.map(() => 'virtio'),
+        `${h.name}/${g}: every NIC virtio`,
+      );
+      t.same(
+        na.map((n) => n.mac),
+        nb.map((n) => n.mac),
+        `${h.name}/${g}: MACs unchanged, same order`,
+      );
       const diffs = semanticDiff(before, after);
       const modelDiff = /^domain\/devices\[1\]\/interface\[\d+\]\/model\[1\]\/@type: "(e1000|rtl8139)" != "virtio"$/;
-      t.same(diffs.filter((d) => !modelDiff.test(d)), [], `${h.name}/${g}: nothing but NIC models differs`);
+      t.same(
+        diffs.filter((d) => !modelDiff.test(d)),
+        [],
+        `${h.name}/${g}: nothing but NIC models differs`,
+      );
       t.equal(diffs.length, nonVirtioNics(before).length, `${h.name}/${g}: one model difference per non-virtio NIC`);
     }
   }

@@ -141,7 +141,9 @@ export async function virtplayJson(args: readonly string[]): Promise<CliRun & { 
   try {
     doc = JSON.parse(res.stdout) as JsonDocument;
   } catch {
-    throw new Error(`virtplay ${args.join(' ')} --json printed no JSON document (exit ${res.code})\nstdout: ${res.stdout.slice(0, 2000)}\nstderr: ${res.stderr.slice(0, 2000)}`);
+    throw new Error(
+      `virtplay ${args.join(' ')} --json printed no JSON document (exit ${res.code})\nstdout: ${res.stdout.slice(0, 2000)}\nstderr: ${res.stderr.slice(0, 2000)}`,
+    );
   }
   return { ...res, doc };
 }
@@ -149,7 +151,13 @@ export async function virtplayJson(args: readonly string[]): Promise<CliRun & { 
 /** One host's result of the task with that name (first play); undefined when the host has none. */
 export function taskResult(doc: JsonDocument, task: string, host: string): Record<string, unknown> | undefined {
   const t = doc.plays.flatMap((p) => p.tasks).find((x) => x.task.name === task);
-  if (!t) throw new Error(`no task ${JSON.stringify(task)} in the --json document (have ${doc.plays.flatMap((p) => p.tasks).map((x) => x.task.name).join(', ')})`);
+  if (!t)
+    throw new Error(
+      `no task ${JSON.stringify(task)} in the --json document (have ${doc.plays
+        .flatMap((p) => p.tasks)
+        .map((x) => x.task.name)
+        .join(', ')})`,
+    );
   return t.hosts[host];
 }
 
@@ -162,7 +170,10 @@ export interface GuestReport {
 /** The guests a libvirt module's result reports as changed (would change, under --check). */
 export function changedGuests(result: Record<string, unknown> | undefined): string[] {
   const guests = (result?.['guests'] ?? []) as GuestReport[];
-  return guests.filter((g) => g.changed).map((g) => g.guest).sort();
+  return guests
+    .filter((g) => g.changed)
+    .map((g) => g.guest)
+    .sort();
 }
 
 /** host -> guest -> persistent domain XML, as the host's libvirt has it now. */
@@ -194,8 +205,18 @@ const parser = new XMLParser({
   isArray: (name) => ['disk', 'interface', 'boot'].includes(name),
 });
 
-export interface NicView { mac: string; model: string }
-export interface DiskView { device: string; bus: string; dev: string; source: string; addressType: string; bootOrder: number | undefined }
+export interface NicView {
+  mac: string;
+  model: string;
+}
+export interface DiskView {
+  device: string;
+  bus: string;
+  dev: string;
+  source: string;
+  addressType: string;
+  bootOrder: number | undefined;
+}
 
 interface RawDisk {
   device?: string;
@@ -246,7 +267,13 @@ export function nonVirtioNics(xml: string): NicView[] {
 export function guestsNeedingNic(snap: LabSnapshot): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [host, guests] of snap) {
-    out.set(host, [...guests].filter(([, xml]) => nonVirtioNics(xml).length > 0).map(([g]) => g).sort());
+    out.set(
+      host,
+      [...guests]
+        .filter(([, xml]) => nonVirtioNics(xml).length > 0)
+        .map(([g]) => g)
+        .sort(),
+    );
   }
   return out;
 }

@@ -8,8 +8,21 @@
 import t from 'tap';
 import { ensureLab, lockLab, resetLab } from '../../lab/lab.js';
 import {
-  GUESTS, LINUX_VIRTIO, describeRun, direct, hostMessages, hostXml, restoreGuests, stageOf, stagesLine, startVirtplay, tempDir,
-  virtplay, writeInventory, type CliRun, type Stages,
+  GUESTS,
+  LINUX_VIRTIO,
+  describeRun,
+  direct,
+  hostMessages,
+  hostXml,
+  restoreGuests,
+  stageOf,
+  stagesLine,
+  startVirtplay,
+  tempDir,
+  virtplay,
+  writeInventory,
+  type CliRun,
+  type Stages,
 } from './kit.js';
 
 const HOST = 'lab2';
@@ -26,7 +39,15 @@ t.test('two runs against one host at the same time', async (t) => {
   const ref = await virtplay([LINUX_VIRTIO, '-i', inv], dir);
   t.equal(ref.code, 0, describeRun(ref));
   const fresh = await hostXml(HOST);
-  const stages = new Map<string, Stages>(GUESTS.map((g) => [g, [{ label: 'old', xml: old.get(g)! }, { label: 'new', xml: fresh.get(g)! }]]));
+  const stages = new Map<string, Stages>(
+    GUESTS.map((g) => [
+      g,
+      [
+        { label: 'old', xml: old.get(g)! },
+        { label: 'new', xml: fresh.get(g)! },
+      ],
+    ]),
+  );
 
   const outcome = (r: CliRun): string => {
     const st = r.doc?.stats[HOST];
@@ -41,7 +62,10 @@ t.test('two runs against one host at the same time', async (t) => {
       const b = startVirtplay([LINUX_VIRTIO, '-i', inv], dir);
       const [ra, rb] = await Promise.all([a.done, b.done]);
       const notes: string[] = [];
-      for (const [name, r] of [['A', ra], ['B', rb]] as const) {
+      for (const [name, r] of [
+        ['A', ra],
+        ['B', rb],
+      ] as const) {
         if (r.code === 0) {
           t.equal(r.doc?.stats[HOST]?.failures, 0, `run ${name} succeeded`);
           notes.push(`${name}: ${outcome(r)}`);
@@ -59,7 +83,9 @@ t.test('two runs against one host at the same time', async (t) => {
       const third = await virtplay([LINUX_VIRTIO, '-i', inv], dir);
       t.equal(third.code, 0, describeRun(third));
       t.equal(third.doc?.stats[HOST]?.changed, 0, 'a third run changes nothing');
-      t.comment(`fault 7 [two runs, lag ${lagMs} ms] ${notes.join('; ')}; after both ${stagesLine(HOST, after, stages)}; third run changed ${third.doc?.stats[HOST]?.changed}`);
+      t.comment(
+        `fault 7 [two runs, lag ${lagMs} ms] ${notes.join('; ')}; after both ${stagesLine(HOST, after, stages)}; third run changed ${third.doc?.stats[HOST]?.changed}`,
+      );
     });
   }
   await resetLab();

@@ -10,8 +10,26 @@
 import t from 'tap';
 import { ensureLab, labHost, lockLab, resetLab } from '../../lab/lab.js';
 import {
-  GUESTS, LINUX_VIRTIO, describeRun, direct, hostMessages, hostXml, isBatchShell, isDefineVirsh, killAll, processesOf, restoreGuests,
-  sshdSessionPids, stageOf, stagesLine, startVirtplay, tempDir, virtplay, waitFor, writeInventory, type Stages,
+  GUESTS,
+  LINUX_VIRTIO,
+  describeRun,
+  direct,
+  hostMessages,
+  hostXml,
+  isBatchShell,
+  isDefineVirsh,
+  killAll,
+  processesOf,
+  restoreGuests,
+  sshdSessionPids,
+  stageOf,
+  stagesLine,
+  startVirtplay,
+  tempDir,
+  virtplay,
+  waitFor,
+  writeInventory,
+  type Stages,
 } from './kit.js';
 
 const FAULT = 'lab4';
@@ -32,7 +50,6 @@ const TRIALS: Trial[] = [
   // Most likely after the batch: the run has ended, or the cut comes between two commands.
   { how: 'session', delayMs: 250 },
 ];
-
 
 t.test('SSH connection cut during a define batch', async (t) => {
   const release = await lockLab();
@@ -56,7 +73,9 @@ t.test('SSH connection cut during a define batch', async (t) => {
   const stages = new Map<string, Stages>(GUESTS.map((g) => [g, refs.map((m, i) => ({ label: labels[i]!, xml: m.get(g)! }))]));
   // The label the fully converted definition gets ('disks done' when the boot task had nothing left to do).
   const finalLabel = new Map(GUESTS.map((g) => [g, stageOf(refs[3]!.get(g)!, stages.get(g)!)]));
-  t.comment(`reference states of ${FAULT}: ${GUESTS.map((g) => `${g}: ${[...new Set(stages.get(g)!.map((s) => stageOf(s.xml, stages.get(g)!)))].join(' -> ')}`).join('; ')}`);
+  t.comment(
+    `reference states of ${FAULT}: ${GUESTS.map((g) => `${g}: ${[...new Set(stages.get(g)!.map((s) => stageOf(s.xml, stages.get(g)!)))].join(' -> ')}`).join('; ')}`,
+  );
 
   let landed = 0;
   for (const trial of TRIALS) {
@@ -67,7 +86,11 @@ t.test('SSH connection cut during a define batch', async (t) => {
       void running.done.then(() => (exited = true));
       // Wait for the define batch's virsh (or, 'early', its shell) of the lab user: linux-virtio.yml
       // makes one per host.
-      const target = await waitFor(() => processesOf(h.uid, trial.how === 'early' ? isBatchShell : isDefineVirsh), 60_000, () => exited);
+      const target = await waitFor(
+        () => processesOf(h.uid, trial.how === 'early' ? isBatchShell : isDefineVirsh),
+        60_000,
+        () => exited,
+      );
       t.equal(target.length > 0, true, 'saw the define batch start');
       if (trial.delayMs > 0) await new Promise((r) => setTimeout(r, trial.delayMs));
       const victims = trial.how === 'virsh' ? target : sshdSessionPids(running.child.pid!, h.address, h.port);
@@ -126,7 +149,9 @@ t.test('SSH connection cut during a define batch', async (t) => {
       const third = await virtplay([LINUX_VIRTIO, '-i', inv], dir);
       t.equal(third.code, 0);
       t.equal(third.doc?.stats[FAULT]?.changed, 0, 'a third run changes nothing');
-      t.comment(`fault 1 [${trial.how}, +${trial.delayMs} ms] exit ${r.code} ${how}; after the fault ${line}; after the re-run (changed ${rerun.doc?.stats[FAULT]?.changed}) ${stagesLine(FAULT, conv, stages)}; third run changed ${third.doc?.stats[FAULT]?.changed}`);
+      t.comment(
+        `fault 1 [${trial.how}, +${trial.delayMs} ms] exit ${r.code} ${how}; after the fault ${line}; after the re-run (changed ${rerun.doc?.stats[FAULT]?.changed}) ${stagesLine(FAULT, conv, stages)}; third run changed ${third.doc?.stats[FAULT]?.changed}`,
+      );
     });
   }
   t.ok(landed >= 1, `at least one cut landed during a command and was reported unreachable (${landed} of ${TRIALS.length})`);

@@ -9,7 +9,20 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureLab, lockLab, resetLab } from '../../lab/lab.js';
-import { GUESTS, describeRun, direct, hostMessages, hostXml, stageOf, stagesLine, tempDir, virtplay, virtplayPlain, writeInventory, writePlaybook } from './kit.js';
+import {
+  GUESTS,
+  describeRun,
+  direct,
+  hostMessages,
+  hostXml,
+  stageOf,
+  stagesLine,
+  tempDir,
+  virtplay,
+  virtplayPlain,
+  writeInventory,
+  writePlaybook,
+} from './kit.js';
 
 const HOST = 'lab3';
 
@@ -38,13 +51,26 @@ t.test('virsh define refuses the new XML', async (t) => {
   t.equal(r.code, 2, `exit 2: ${describeRun(r)}`);
   const msg = hostMessages(r.doc, HOST);
   t.equal(r.doc?.stats[HOST]?.failures, 0, `${HOST} did not fail: each guest failed alone`);
-  t.same((r.doc as unknown as { virtplay: { failed_guests: Record<string, { guest: string }[]> } }).virtplay.failed_guests[HOST]?.map((g) => g.guest).sort(), [...GUESTS].sort(), 'every guest listed as failed');
-  for (const g of GUESTS) t.match(msg, new RegExp(`${g}: virsh define refused the new XML: internal error: Only 1 IDE controller is supported`), `${g} and libvirt's reason named`);
+  t.same(
+    (r.doc as unknown as { virtplay: { failed_guests: Record<string, { guest: string }[]> } }).virtplay.failed_guests[HOST]?.map((g) => g.guest).sort(),
+    [...GUESTS].sort(),
+    'every guest listed as failed',
+  );
+  for (const g of GUESTS)
+    t.match(msg, new RegExp(`${g}: virsh define refused the new XML: internal error: Only 1 IDE controller is supported`), `${g} and libvirt's reason named`);
   // What a person reads: the plain output names the host, the guest and libvirt's reason, no stack trace.
   const plain = await virtplayPlain([pb, '-i', inv, '-e', 'drive=hdz', '-l', HOST], dir);
   t.equal(plain.code, 2);
-  t.match(plain.stdout, /^ {2}deb01: FAILED - virsh define refused the new XML: internal error: Only 1 IDE controller is supported/m, 'plain output: guest, reason');
-  t.match(plain.stdout, new RegExp(`^${HOST} +: deb01 \\(task '[^']+'\\): virsh define refused the new XML`, 'm'), 'plain output: the recap names host and guest');
+  t.match(
+    plain.stdout,
+    /^ {2}deb01: FAILED - virsh define refused the new XML: internal error: Only 1 IDE controller is supported/m,
+    'plain output: guest, reason',
+  );
+  t.match(
+    plain.stdout,
+    new RegExp(`^${HOST} +: deb01 \\(task '[^']+'\\): virsh define refused the new XML`, 'm'),
+    'plain output: the recap names host and guest',
+  );
   t.notMatch(plain.stdout + plain.stderr, /\n\s+at .*:\d+:\d+\)?\n/, 'no stack trace');
   const after = await hostXml(HOST);
   for (const g of GUESTS) t.equal(after.get(g), before.get(g), `${g}: byte-identical`);
@@ -63,8 +89,18 @@ t.test('virsh define refuses the new XML', async (t) => {
   const third = await virtplay([pb, '-i', inv, '-e', 'drive=hdd'], dir);
   t.equal(third.code, 0);
   t.equal(third.doc?.stats[HOST]?.changed, 0, 'a third run changes nothing');
-  const stages = new Map(GUESTS.map((g) => [g, [{ label: 'old', xml: before.get(g)! }, { label: 'new', xml: conv.get(g)! }]]));
+  const stages = new Map(
+    GUESTS.map((g) => [
+      g,
+      [
+        { label: 'old', xml: before.get(g)! },
+        { label: 'new', xml: conv.get(g)! },
+      ],
+    ]),
+  );
   for (const g of GUESTS) t.equal(stageOf(conv.get(g)!, stages.get(g)!), 'new');
-  t.comment(`fault 5 [define refused: drive hdz] exit ${r.code}; after the fault ${stagesLine(HOST, after, stages)} (byte-identical, ${backups.length} backups); after the re-run with drive hdd (changed ${fixed.doc?.stats[HOST]?.changed}) ${stagesLine(HOST, conv, stages)}; third run changed ${third.doc?.stats[HOST]?.changed}`);
+  t.comment(
+    `fault 5 [define refused: drive hdz] exit ${r.code}; after the fault ${stagesLine(HOST, after, stages)} (byte-identical, ${backups.length} backups); after the re-run with drive hdd (changed ${fixed.doc?.stats[HOST]?.changed}) ${stagesLine(HOST, conv, stages)}; third run changed ${third.doc?.stats[HOST]?.changed}`,
+  );
   await resetLab();
 });

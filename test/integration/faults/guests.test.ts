@@ -75,7 +75,10 @@ t.test('a guest that ignores the ACPI shutdown', async (t) => {
   t.ok(r.ms >= 10_000, `waited the 10 s (${Math.round(r.ms)} ms)`);
   // Not much longer either: the ACPI button returns at once (plain `virsh shutdown` asks the agent first and blocks 60 s).
   t.ok(r.ms < 25_000, `gave up soon after the deadline (${Math.round(r.ms)} ms)`);
-  t.ok(serialLines(s).some((l) => /shutdown-request source=acpi .*ignored/.test(l)), 'the guest got the ACPI request and ignored it');
+  t.ok(
+    serialLines(s).some((l) => /shutdown-request source=acpi .*ignored/.test(l)),
+    'the guest got the ACPI request and ignored it',
+  );
   t.equal(await domstate(s.name), 'running', 'still running: no forced power-off');
   t.equal(await guestXml(HOST, s.name), before, 'definition untouched');
 
@@ -89,7 +92,9 @@ t.test('a guest that ignores the ACPI shutdown', async (t) => {
   t.equal(again.code, 0);
   t.equal(again.doc?.stats[HOST]?.changed, 0, 'a re-run changes nothing');
   t.equal(await guestXml(HOST, s.name), before, 'definition still untouched');
-  t.comment(`fault 4 [guest ignores ACPI, shutdown_timeout 10] exit ${r.code} after ${Math.round(r.ms)} ms, guest still running, definition old (unchanged); force: true -> exit ${f.code}, powered off (forced), definition old (domain_state does not define); re-run changed ${again.doc?.stats[HOST]?.changed}`);
+  t.comment(
+    `fault 4 [guest ignores ACPI, shutdown_timeout 10] exit ${r.code} after ${Math.round(r.ms)} ms, guest still running, definition old (unchanged); force: true -> exit ${f.code}, powered off (forced), definition old (domain_state does not define); re-run changed ${again.doc?.stats[HOST]?.changed}`,
+  );
 });
 
 t.test('the disk full when creating the dummy image', async (t) => {
@@ -139,14 +144,25 @@ t.test('the disk full when creating the dummy image', async (t) => {
   t.match(images[0], /\.virtplay-dummy-[0-9a-f]{8}\.qcow2$/);
   const after = await guestXml(HOST, s.name);
   const dom = Domain.parse(after);
-  t.ok(dom.disks().some((d) => d.bus === 'virtio' && d.sourceFile === `${mnt}/${images[0]}`), 'the dummy disk is attached on virtio');
-  t.ok(dom.disks().some((d) => d.device === 'cdrom' && d.sourceFile === s.iso), 'the driver ISO is attached');
+  t.ok(
+    dom.disks().some((d) => d.bus === 'virtio' && d.sourceFile === `${mnt}/${images[0]}`),
+    'the dummy disk is attached on virtio',
+  );
+  t.ok(
+    dom.disks().some((d) => d.device === 'cdrom' && d.sourceFile === s.iso),
+    'the driver ISO is attached',
+  );
   t.equal(await domstate(s.name), 'shut off', 'not started (start_guest: false)');
   const third = await virtplay(args, dir);
   t.equal(third.code, 0);
   t.equal(third.doc?.stats[HOST]?.changed, 0, 'one more run changes nothing');
   t.equal(await guestXml(HOST, s.name), after, 'and leaves the definition as it was');
   t.same(readdirSync(mnt), images, 'no second image');
-  const stages = [{ label: 'old', xml: before }, { label: 'new (dummy attached)', xml: after }];
-  t.comment(`fault 6 [dummy_dir full] exit ${r.code}, definition ${stageOf(before, stages)} (byte-identical), folder empty; after freeing space exit ${again.code}, definition ${stageOf(after, stages)}, waiting for the operator; third run changed ${third.doc?.stats[HOST]?.changed}`);
+  const stages = [
+    { label: 'old', xml: before },
+    { label: 'new (dummy attached)', xml: after },
+  ];
+  t.comment(
+    `fault 6 [dummy_dir full] exit ${r.code}, definition ${stageOf(before, stages)} (byte-identical), folder empty; after freeing space exit ${again.code}, definition ${stageOf(after, stages)}, waiting for the operator; third run changed ${third.doc?.stats[HOST]?.changed}`,
+  );
 });

@@ -94,7 +94,11 @@ export function hostResult(doc: JsonDocument | undefined, task: string, host: st
 
 /** Every message a host got in a run (results' msg), joined: what a user reads about that host. */
 export function hostMessages(doc: JsonDocument | undefined, host: string): string {
-  return (doc?.plays ?? []).flatMap((p) => p.tasks).map((x) => x.hosts[host]?.['msg']).filter((m): m is string => typeof m === 'string').join('\n');
+  return (doc?.plays ?? [])
+    .flatMap((p) => p.tasks)
+    .map((x) => x.hosts[host]?.['msg'])
+    .filter((m): m is string => typeof m === 'string')
+    .join('\n');
 }
 
 export function describeRun(r: CliRun): string {
@@ -141,7 +145,13 @@ export function writeInventory(dir: string, hosts: InvHost[]): string {
   // driver_ready: the fault tests convert all five guests, the Windows-labelled win05 too (as if its
   // driver were installed): they test the transport, the Windows guard has its own tests
   // (test/integration/modules/windows-guard.test.ts).
-  lines.push('  vars:', `    ansible_ssh_private_key_file: "${labKeyPath()}"`, `    virtplay_known_hosts_file: "${known}"`, '    libvirt_uri: qemu:///session', '    driver_ready: true');
+  lines.push(
+    '  vars:',
+    `    ansible_ssh_private_key_file: "${labKeyPath()}"`,
+    `    virtplay_known_hosts_file: "${known}"`,
+    '    libvirt_uri: qemu:///session',
+    '    driver_ready: true',
+  );
   const file = join(dir, `inventory-${hosts.map((h) => h.name).join('-')}-${Date.now()}.yml`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -180,7 +190,10 @@ export function stageOf(xml: string, stages: Stages): string {
 export async function hostXml(host: string, guests = GUESTS): Promise<Map<string, string>> {
   const mark = '@@@faults-guest';
   const r = await virshAs(host, [guests.map((g) => `echo ${mark}; dumpxml --inactive ${g}`).join(' ; ')]);
-  const parts = r.stdout.split(mark).slice(1).map((x) => `${x.trim()}\n`);
+  const parts = r.stdout
+    .split(mark)
+    .slice(1)
+    .map((x) => `${x.trim()}\n`);
   if (r.code !== 0 || parts.length !== guests.length || parts.some((p) => !p.startsWith('<domain'))) {
     throw new Error(`reading ${guests.join(', ')} on ${host} failed (${r.code}): ${r.stderr.trim()}`);
   }
@@ -251,14 +264,29 @@ function socketInodes(pid: number): Set<string> {
 }
 
 function hexEndpoint(address: string, port: number): string {
-  const ip = address.split('.').map(Number).reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  const ip = address
+    .split('.')
+    .map(Number)
+    .reverse()
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
   return `${ip}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
 }
 
-interface TcpRow { local: string; remote: string; inode: string }
+interface TcpRow {
+  local: string;
+  remote: string;
+  inode: string;
+}
 
 function tcpRows(): TcpRow[] {
-  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f.length > 9 && f[3] === '01').map((f) => ({ local: f[1]!, remote: f[2]!, inode: f[9]! }));
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && f[3] === '01')
+    .map((f) => ({ local: f[1]!, remote: f[2]!, inode: f[9]! }));
 }
 
 /**

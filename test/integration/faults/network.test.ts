@@ -11,8 +11,27 @@ import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { ensureLab, labHost, labState, lockLab, resetLab } from '../../lab/lab.js';
 import { startProxy } from './tcp-proxy.js';
 import {
-  GUESTS, LINUX_VIRTIO, closedPort, isBatchShell, describeRun, direct, hostMessages, hostXml, isDefineVirsh, processesOf, restoreGuests,
-  stageOf, stagesLine, startVirtplay, tempDir, viaProxy, virtplay, waitFor, writeInventory, writePlaybook, type Stages,
+  GUESTS,
+  LINUX_VIRTIO,
+  closedPort,
+  isBatchShell,
+  describeRun,
+  direct,
+  hostMessages,
+  hostXml,
+  isDefineVirsh,
+  processesOf,
+  restoreGuests,
+  stageOf,
+  stagesLine,
+  startVirtplay,
+  tempDir,
+  viaProxy,
+  virtplay,
+  waitFor,
+  writeInventory,
+  writePlaybook,
+  type Stages,
 } from './kit.js';
 
 const HOST = 'lab2';
@@ -43,7 +62,15 @@ t.test('network faults on one host', async (t) => {
   const conv = await virtplay([pb, '-i', writeInventory(dir, [direct(HOST)])], dir);
   t.equal(conv.code, 0, describeRun(conv));
   const fresh = await hostXml(HOST);
-  const stages = new Map<string, Stages>(GUESTS.map((g) => [g, [{ label: 'old', xml: old.get(g)! }, { label: 'new', xml: fresh.get(g)! }]]));
+  const stages = new Map<string, Stages>(
+    GUESTS.map((g) => [
+      g,
+      [
+        { label: 'old', xml: old.get(g)! },
+        { label: 'new', xml: fresh.get(g)! },
+      ],
+    ]),
+  );
   for (const g of GUESTS) t.equal(stageOf(fresh.get(g)!, stages.get(g)!), 'new', `${g}: the NIC change is a change`);
 
   /** A re-run straight to the lab sshd converges; one more changes nothing. */
@@ -83,7 +110,11 @@ t.test('network faults on one host', async (t) => {
       const running = startVirtplay([pb, '-i', inv], dir);
       let exited = false;
       void running.done.then(() => (exited = true));
-      const seen = await waitFor(() => processesOf(h.uid, when === 'virsh' ? isDefineVirsh : isBatchShell), 60_000, () => exited);
+      const seen = await waitFor(
+        () => processesOf(h.uid, when === 'virsh' ? isDefineVirsh : isBatchShell),
+        60_000,
+        () => exited,
+      );
       t.ok(seen.length > 0, `the define batch's ${when} started`);
       await proxy.goAway();
       const r = await running.done;
@@ -110,14 +141,28 @@ t.test('network faults on one host', async (t) => {
     const after = await hostXml(HOST);
     for (const g of GUESTS) {
       const d = Domain.parse(after.get(g)!);
-      t.ok(d.interfaces().every((i) => i.model === 'virtio'), `${g}: NICs virtio`);
-      t.ok(d.disks().filter((k) => k.device === 'disk').every((k) => k.bus === 'virtio'), `${g}: disks virtio`);
-      t.ok(d.disks().some((k) => k.device === 'disk' && k.target === 'vda'), `${g}: boot disk vda`);
+      t.ok(
+        d.interfaces().every((i) => i.model === 'virtio'),
+        `${g}: NICs virtio`,
+      );
+      t.ok(
+        d
+          .disks()
+          .filter((k) => k.device === 'disk')
+          .every((k) => k.bus === 'virtio'),
+        `${g}: disks virtio`,
+      );
+      t.ok(
+        d.disks().some((k) => k.device === 'disk' && k.target === 'vda'),
+        `${g}: boot disk vda`,
+      );
     }
     const again = await virtplay([LINUX_VIRTIO, '-i', directInv], dir);
     t.equal(again.code, 0);
     t.equal(again.doc?.stats[HOST]?.changed, 0, 'a re-run changes nothing');
-    t.comment(`fault 3a [300 ms per chunk] exit ${r.code} in ${Math.round(r.ms)} ms (fast path: ${Math.round(conv.ms)} ms for the NIC task alone), ${r.doc?.virtplay.transport[HOST]?.connections} connection, ${r.doc?.virtplay.transport[HOST]?.commands} commands; every guest converted (linux-virtio.yml); re-run changed ${again.doc?.stats[HOST]?.changed}`);
+    t.comment(
+      `fault 3a [300 ms per chunk] exit ${r.code} in ${Math.round(r.ms)} ms (fast path: ${Math.round(conv.ms)} ms for the NIC task alone), ${r.doc?.virtplay.transport[HOST]?.connections} connection, ${r.doc?.virtplay.transport[HOST]?.commands} commands; every guest converted (linux-virtio.yml); re-run changed ${again.doc?.stats[HOST]?.changed}`,
+    );
   });
 
   await t.test('a port that accepts but never speaks SSH: unreachable within -T 2', async (t) => {

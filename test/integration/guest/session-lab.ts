@@ -69,14 +69,14 @@ export interface AgentExecResult {
 }
 
 export class SessionVirsh {
-  constructor(readonly user: SessionUser, readonly uri = 'qemu:///session') {}
+  constructor(
+    readonly user: SessionUser,
+    readonly uri = 'qemu:///session',
+  ) {}
 
   /** argv run as the session user, with its runtime dir and home. */
   asUser(argv: readonly string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-    return run(
-      ['runuser', '-u', this.user.name, '--', 'env', `XDG_RUNTIME_DIR=${this.user.runtimeDir}`, `HOME=${this.user.home}`, ...argv],
-      opts,
-    );
+    return run(['runuser', '-u', this.user.name, '--', 'env', `XDG_RUNTIME_DIR=${this.user.runtimeDir}`, `HOME=${this.user.home}`, ...argv], opts);
   }
 
   virsh(args: readonly string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -170,10 +170,8 @@ export function guestExecCommand(script: string): object {
 }
 
 /** Mount the driver ISO if the guest did not at boot, then run its driver install. */
-export const INSTALL_SCRIPT =
-  "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/install.sh";
-export const CHECK_SCRIPT =
-  "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/check.sh";
+export const INSTALL_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/install.sh";
+export const CHECK_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/check.sh";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -223,9 +221,7 @@ function findDisk(xml: string, source: string): string {
 /** Move a disk to bus virtio with target DEV, dropping its drive address (libvirt rejects it). */
 export function moveDiskToVirtio(xml: string, source: string, dev = 'vda'): string {
   const disk = findDisk(xml, source);
-  const moved = disk
-    .replace(/<target\b[^>]*\/>/, `<target dev='${dev}' bus='virtio'/>`)
-    .replace(/\s*<address type=['"]drive['"][^>]*\/>/, '');
+  const moved = disk.replace(/<target\b[^>]*\/>/, `<target dev='${dev}' bus='virtio'/>`).replace(/\s*<address type=['"]drive['"][^>]*\/>/, '');
   return xml.replace(disk, moved);
 }
 
@@ -236,9 +232,7 @@ export function removeDisk(xml: string, source: string): string {
 
 /** Set the model of the first <interface>. */
 export function setNicModel(xml: string, model: string): string {
-  return xml.replace(/<interface\b[\s\S]*?<\/interface>/, (nic) =>
-    nic.replace(/<model type=['"][^'"]*['"]\/>/, `<model type='${model}'/>`),
-  );
+  return xml.replace(/<interface\b[\s\S]*?<\/interface>/, (nic) => nic.replace(/<model type=['"][^'"]*['"]\/>/, `<model type='${model}'/>`));
 }
 
 function escapeRe(s: string): string {

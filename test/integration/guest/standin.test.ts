@@ -133,7 +133,10 @@ async function main(): Promise<void> {
     times.acpiShutdownMs = off === false ? -1 : off;
     const lines = statusLines(readSerial(serial));
     t.ok(lines.includes('shutdown-request source=acpi action=poweroff'), 'acpid saw the power button');
-    t.ok(lines.some((l) => l.startsWith('shutdown boot-disk=clean')), 'boot partition unmounted cleanly');
+    t.ok(
+      lines.some((l) => l.startsWith('shutdown boot-disk=clean')),
+      'boot partition unmounted cleanly',
+    );
   });
 
   t.test('(b) moved to virtio vda without the driver: NO-BOOT-DISK, then powered off', async (t) => {

@@ -34,14 +34,20 @@ const LETTERS = 'D E F G H I J K L M N O P Q R S T U V W X Y Z';
 const probe = (rel: string): string[] => ['/c', `for %d in (${LETTERS}) do @if exist %d:\\${rel} echo %d:`];
 const VIOSTOR_2K8R2 = 'viostor\\2k8R2\\amd64\\viostor.inf';
 /** cmd.exe running pnputil from whichever drive holds the .inf (an older form of virtplay's install). */
-const probeAndRun = (rel: string, pnputilArgs: string): string[] =>
-  ['/c', `for %d in (${LETTERS}) do @if exist %d:\\${rel} (pnputil.exe ${pnputilArgs} %d:\\${rel} & exit /b)`];
+const probeAndRun = (rel: string, pnputilArgs: string): string[] => [
+  '/c',
+  `for %d in (${LETTERS}) do @if exist %d:\\${rel} (pnputil.exe ${pnputilArgs} %d:\\${rel} & exit /b)`,
+];
 /** The Get-PnpDevice query virtplay runs on Windows 8/2012 and later. */
 const PS = {
   path: `${SYS32}WindowsPowerShell\\v1.0\\powershell.exe`,
-  arg: ['-NoProfile', '-NonInteractive', '-Command',
+  arg: [
+    '-NoProfile',
+    '-NonInteractive',
+    '-Command',
     "Get-PnpDevice -PresentOnly | Where-Object { $_.InstanceId -match '^PCI\\\\VEN_1AF4&DEV_(1001|1042)' } | " +
-    "ForEach-Object { '{0} {1} {2}' -f $_.Status, [int]$_.Problem, $_.InstanceId }"],
+      "ForEach-Object { '{0} {1} {2}' -f $_.Status, [int]$_.Problem, $_.InstanceId }",
+  ],
 };
 type OsInfo = Record<string, string>;
 const VIOSTOR_2K16 = 'viostor\\2k16\\amd64\\viostor.inf';
@@ -190,11 +196,16 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     const dummyB = await dummyDisk(names.b);
     dummies.push(dummyA, dummyB);
     const a = await defineStandin(HOST, names.a, {
-      personality: 'win2k8r2', cdrom: true, extraDisks: [`${dummyA},bus=virtio,format=qcow2`],
+      personality: 'win2k8r2',
+      cdrom: true,
+      extraDisks: [`${dummyA},bus=virtio,format=qcow2`],
     });
     made.push(a);
     const b = await defineStandin(HOST, names.b, {
-      personality: 'win2k16', iso: 'unsigned', cdrom: true, cmdline: 'virtplay.rootwait=5',
+      personality: 'win2k16',
+      iso: 'unsigned',
+      cdrom: true,
+      cmdline: 'virtplay.rootwait=5',
       extraDisks: [`${dummyB},bus=virtio,format=qcow2`],
     });
     made.push(b);
@@ -216,14 +227,24 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       t.same(await agent(a, { execute: 'guest-ping' }), {});
       t.equal(await agent(a, { execute: 'guest-sync', arguments: { id: 987654 } }), 987654);
       t.same(await agent(a, { execute: 'guest-get-osinfo' }), {
-        id: 'mswindows', name: 'Microsoft Windows', 'pretty-name': 'Windows Server 2008 R2 Enterprise',
-        version: 'Microsoft Windows Server 2008 R2', 'version-id': '2008 R2', variant: 'server', 'variant-id': 'server',
-        'kernel-version': '6.1', 'kernel-release': '7601', machine: 'x86_64',
+        id: 'mswindows',
+        name: 'Microsoft Windows',
+        'pretty-name': 'Windows Server 2008 R2 Enterprise',
+        version: 'Microsoft Windows Server 2008 R2',
+        'version-id': '2008 R2',
+        variant: 'server',
+        'variant-id': 'server',
+        'kernel-version': '6.1',
+        'kernel-release': '7601',
+        machine: 'x86_64',
       });
       const info = (await agent(a, { execute: 'guest-info' })) as { version: string; supported_commands: { name: string; enabled: boolean }[] };
       t.ok(info.version, 'guest-info has a version');
       for (const n of ['guest-exec', 'guest-exec-status', 'guest-get-devices', 'guest-get-osinfo', 'guest-shutdown']) {
-        t.ok(info.supported_commands.some((x) => x.name === n && x.enabled), `guest-info lists ${n}`);
+        t.ok(
+          info.supported_commands.some((x) => x.name === n && x.enabled),
+          `guest-info lists ${n}`,
+        );
       }
       const unknown = await agentRaw(a, { execute: 'guest-frobnicate' });
       t.not(unknown.code, 0);
@@ -234,8 +255,14 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       const lan = ifs.find((i) => i.name === 'Local Area Connection');
       t.ok(lan, `Local Area Connection listed: ${JSON.stringify(ifs.map((i) => i.name))}`);
       t.match(lan?.['hardware-address'] ?? '', /^52:54:00(:[0-9a-f]{2}){3}$/);
-      t.ok(lan?.['ip-addresses']?.some((x) => x['ip-address-type'] === 'ipv4' && x['ip-address'] === '10.0.2.15' && x.prefix === 24), 'static 10.0.2.15/24');
-      t.ok(ifs.find((i) => i.name === 'Loopback Pseudo-Interface 1')?.['ip-addresses']?.some((x) => x['ip-address'] === '127.0.0.1'), 'loopback');
+      t.ok(
+        lan?.['ip-addresses']?.some((x) => x['ip-address-type'] === 'ipv4' && x['ip-address'] === '10.0.2.15' && x.prefix === 24),
+        'static 10.0.2.15/24',
+      );
+      t.ok(
+        ifs.find((i) => i.name === 'Loopback Pseudo-Interface 1')?.['ip-addresses']?.some((x) => x['ip-address'] === '127.0.0.1'),
+        'loopback',
+      );
 
       // Devices: inbox drivers and virtio-serial listed; the virtio disk has no driver yet.
       let ds = await devices(a);
@@ -243,7 +270,10 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       t.ok(hasDev(ds, 0x8086, [0x7010]), 'IDE controller listed');
       t.ok(hasDev(ds, 0x1af4, [0x1003, 0x1043]), 'virtio-serial listed');
       t.notOk(hasDev(ds, 0x1af4, [0x1001, 0x1042]), 'virtio-blk not listed: no driver');
-      t.ok(ds.every((d) => Number.isInteger(d['driver-date']) && d['driver-date'] > 1e18 && d['driver-version']), 'driver-date in ns, version');
+      t.ok(
+        ds.every((d) => Number.isInteger(d['driver-date']) && d['driver-date'] > 1e18 && d['driver-version']),
+        'driver-date in ns, version',
+      );
 
       // cmd.exe drive probes.
       t.same(await exec(a, CMD, probe(VIOSTOR_2K8R2)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' }, 'probe finds the .inf on D:');
@@ -254,7 +284,10 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       const w0 = await exec(a, WMIC, WMIC_ARGS);
       t.equal(w0.exitcode, 0);
       t.equal(blkCode(w0.stdout), 28, 'virtio-blk: Code 28 (no driver)');
-      t.match(w0.stdout, /\r\n\r\nConfigManagerErrorCode=0\r\nPNPDeviceID=PCI\\VEN_8086&DEV_100E&SUBSYS_[0-9A-F]{8}&REV_[0-9A-F]{2}\\3&13C0B0C5&0&[0-9A-F]{2}\r\n/);
+      t.match(
+        w0.stdout,
+        /\r\n\r\nConfigManagerErrorCode=0\r\nPNPDeviceID=PCI\\VEN_8086&DEV_100E&SUBSYS_[0-9A-F]{8}&REV_[0-9A-F]{2}\\3&13C0B0C5&0&[0-9A-F]{2}\r\n/,
+      );
       const p0 = await exec(a, PS.path, PS.arg);
       t.equal(p0.exitcode, 1, 'powershell exits 1');
       t.equal(p0.stdout, '');
@@ -274,25 +307,33 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       t.not(modern.exitcode, 0, '2008 R2 pnputil has no /add-driver');
       t.match(modern.stdout, /^Microsoft PnP Utility\r\n\r\nUsage:/);
       const inst = await exec(a, PNPUTIL, ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\VIOSTOR.INF']);
-      t.same(inst, {
-        exitcode: 0,
-        stderr: '',
-        stdout:
-          'Microsoft PnP Utility\r\n\r\nProcessing inf :            VIOSTOR.INF\r\nSuccessfully installed the driver on a device on the system.\r\n' +
-          'Driver package added successfully.\r\nPublished name :            oem1.inf\r\n\r\n\r\nTotal attempted:              1\r\nNumber successfully imported: 1\r\n\r\n',
-      }, 'pnputil -i -a viostor.inf');
+      t.same(
+        inst,
+        {
+          exitcode: 0,
+          stderr: '',
+          stdout:
+            'Microsoft PnP Utility\r\n\r\nProcessing inf :            VIOSTOR.INF\r\nSuccessfully installed the driver on a device on the system.\r\n' +
+            'Driver package added successfully.\r\nPublished name :            oem1.inf\r\n\r\n\r\nTotal attempted:              1\r\nNumber successfully imported: 1\r\n\r\n',
+        },
+        'pnputil -i -a viostor.inf',
+      );
       const again = await exec(a, PNPUTIL, ['-i', '-a', `D:\\${VIOSTOR_2K8R2}`]);
       t.equal(again.exitcode, 259, 'already installed: 259');
       t.notMatch(again.stdout, /Successfully installed the driver on a device/);
       // NetKVM staged (pnputil -a), then the same through cmd.exe: already there.
       const staged = await exec(a, PNPUTIL, ['-a', 'D:\\NetKVM\\2k8R2\\amd64\\netkvm.inf']);
-      t.same(staged, {
-        exitcode: 0,
-        stderr: '',
-        stdout:
-          'Microsoft PnP Utility\r\n\r\nProcessing inf :            netkvm.inf\r\n' +
-          'Driver package added successfully.\r\nPublished name :            oem2.inf\r\n\r\n\r\nTotal attempted:              1\r\nNumber successfully imported: 1\r\n\r\n',
-      }, 'pnputil -a netkvm.inf');
+      t.same(
+        staged,
+        {
+          exitcode: 0,
+          stderr: '',
+          stdout:
+            'Microsoft PnP Utility\r\n\r\nProcessing inf :            netkvm.inf\r\n' +
+            'Driver package added successfully.\r\nPublished name :            oem2.inf\r\n\r\n\r\nTotal attempted:              1\r\nNumber successfully imported: 1\r\n\r\n',
+        },
+        'pnputil -a netkvm.inf',
+      );
       const wrapped = await exec(a, CMD, probeAndRun('NetKVM\\2k8R2\\amd64\\netkvm.inf', '-a'));
       t.equal(wrapped.exitcode, 259, `cmd.exe passes pnputil's exit code on: ${wrapped.stdout}${wrapped.stderr}`);
 
@@ -319,25 +360,39 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       await waitAgent(b);
       const os = (await agent(b, { execute: 'guest-get-osinfo' })) as OsInfo;
       t.same(os, {
-        id: 'mswindows', name: 'Microsoft Windows', 'pretty-name': 'Windows Server 2016 Standard',
-        version: 'Microsoft Windows Server 2016', 'version-id': '2016', variant: 'server', 'variant-id': 'server',
-        'kernel-version': '10.0', 'kernel-release': '14393', machine: 'x86_64',
+        id: 'mswindows',
+        name: 'Microsoft Windows',
+        'pretty-name': 'Windows Server 2016 Standard',
+        version: 'Microsoft Windows Server 2016',
+        'version-id': '2016',
+        variant: 'server',
+        'variant-id': 'server',
+        'kernel-version': '10.0',
+        'kernel-release': '14393',
+        machine: 'x86_64',
       });
       const ifs = (await agent(b, { execute: 'guest-network-get-interfaces' })) as Iface[];
-      t.ok(ifs.find((i) => i.name === 'Ethernet')?.['ip-addresses']?.some((x) => x['ip-address'] === '10.0.2.15'), 'Server 2016 names the adapter Ethernet');
+      t.ok(
+        ifs.find((i) => i.name === 'Ethernet')?.['ip-addresses']?.some((x) => x['ip-address'] === '10.0.2.15'),
+        'Server 2016 names the adapter Ethernet',
+      );
       t.same(await exec(b, CMD, probe(VIOSTOR_2K16)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' });
       const p0 = await exec(b, PS.path, PS.arg);
       t.equal(p0.exitcode, 0);
       t.match(p0.stdout, /^Error 28 PCI\\VEN_1AF4&DEV_(1001|1042)&\S+\r\n$/, 'Get-PnpDevice: Error 28 before');
 
       const inst = await exec(b, PNPUTIL, ['/add-driver', 'd:\\VIOSTOR\\2k16\\amd64\\viostor.inf', '/install']);
-      t.same(inst, {
-        exitcode: 0,
-        stderr: '',
-        stdout:
-          'Microsoft PnP Utility\r\n\r\nAdding driver package:  viostor.inf\r\nDriver package added successfully.\r\nPublished Name:         oem1.inf\r\n' +
-          'Driver package installed on matching devices.\r\n\r\nTotal driver packages:  1\r\nAdded driver packages:  1\r\n',
-      }, 'pnputil /add-driver viostor.inf /install');
+      t.same(
+        inst,
+        {
+          exitcode: 0,
+          stderr: '',
+          stdout:
+            'Microsoft PnP Utility\r\n\r\nAdding driver package:  viostor.inf\r\nDriver package added successfully.\r\nPublished Name:         oem1.inf\r\n' +
+            'Driver package installed on matching devices.\r\n\r\nTotal driver packages:  1\r\nAdded driver packages:  1\r\n',
+        },
+        'pnputil /add-driver viostor.inf /install',
+      );
       const again = await exec(b, PNPUTIL, ['/add-driver', `D:\\${VIOSTOR_2K16}`, '/install']);
       t.equal(again.exitcode, 259, 'up to date: 259');
       t.match(again.stdout, /Driver package is up-to-date on device\./);

@@ -23,10 +23,22 @@ t.test('npm run demo', { skip: process.getuid?.() !== 0 ? 'the demo shows the Wi
   const r = await run(['bash', join(ROOT, 'examples/demo.sh')], { timeoutMs: 600_000, env: { ...process.env, VIRTPLAY_DEMO_LOCKED: '1' } });
   t.equal(r.code, 0, r.stderr.slice(-2000));
   const out = r.stdout;
-  t.equal(out.match(/^\(exit 2 expected: the guard refused the Windows-labelled guests, the others were converted\)$/gm)?.length, 2, 'both linux-virtio.yml runs: the refusal, expected');
-  t.match(out, /^lab1 +: win05 \(task 'NIC model virtio'\): Windows guest \(libosinfo win2k8r2\) without evidence/m, 'the recap names the refused guest and why');
+  t.equal(
+    out.match(/^\(exit 2 expected: the guard refused the Windows-labelled guests, the others were converted\)$/gm)?.length,
+    2,
+    'both linux-virtio.yml runs: the refusal, expected',
+  );
+  t.match(
+    out,
+    /^lab1 +: win05 \(task 'NIC model virtio'\): Windows guest \(libosinfo win2k8r2\) without evidence/m,
+    'the recap names the refused guest and why',
+  );
   t.match(out, /^ {2}deb01: disk \/home\/vplab1\/disks\/deb01\.qcow2: ide hda -> virtio vda$/m, 'a Debian-labelled guest converted');
-  t.match(out, /^ {2}boot-disk=sda nic-driver=e1000\n {2}boot-disk=vda nic-driver=virtio_net$/m, 'the stand-in booted from IDE, then from vda with a virtio NIC');
+  t.match(
+    out,
+    /^ {2}boot-disk=sda nic-driver=e1000\n {2}boot-disk=vda nic-driver=virtio_net$/m,
+    'the stand-in booted from IDE, then from vda with a virtio NIC',
+  );
   const recaps = [...out.matchAll(/^lab\d +: ok=\d+ +changed=(\d+)/gm)].map((m) => Number(m[1]));
   t.equal(recaps.at(-1), 0, 'the last run (the bootstrap again) changed nothing');
 });

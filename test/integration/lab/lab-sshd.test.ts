@@ -65,7 +65,9 @@ t.test('20 addresses in one sshd: sshd -t passes, the start fails, the old confi
   // What happened to the lab with LAB_HOSTS=20 before it had one sshd per 16 hosts.
   const up = await labSh('lab_sshd_swap 1 "$(config 1)"');
   t.equal(up.code, 0, up.stderr);
-  const check = await labSh(`{ config 1; for i in 17 18 19 20; do echo "ListenAddress $(lab_addr $i)"; done; } >"$LAB/big_config"; /usr/sbin/sshd -t -f "$LAB/big_config"`);
+  const check = await labSh(
+    `{ config 1; for i in 17 18 19 20; do echo "ListenAddress $(lab_addr $i)"; done; } >"$LAB/big_config"; /usr/sbin/sshd -t -f "$LAB/big_config"`,
+  );
   t.equal(check.code, 0, 'sshd -t does not count listen sockets');
   const before = await pidOf(1);
   t.match(before, /^\d+$/);

@@ -8,18 +8,39 @@ import { XMLParser } from 'fast-xml-parser';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { guestOs } from '../../../modules/libvirt/guest-os.js';
 import {
-  ensureLab, guestNames, guestXml, labGuestNames, labHosts, labLinuxGuests, labSshArgs, labWindowsGuests, lockLab, originalGuestXml,
-  resetLab, run, sshdCommandsPerUser, sshdConnectionsPerHost, sshdLogLines, virshAs,
+  ensureLab,
+  guestNames,
+  guestXml,
+  labGuestNames,
+  labHosts,
+  labLinuxGuests,
+  labSshArgs,
+  labWindowsGuests,
+  lockLab,
+  originalGuestXml,
+  resetLab,
+  run,
+  sshdCommandsPerUser,
+  sshdConnectionsPerHost,
+  sshdLogLines,
+  virshAs,
 } from '../../lab/lab.js';
 
-interface Attrs { [k: string]: unknown }
+interface Attrs {
+  [k: string]: unknown;
+}
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '',
   isArray: (name) => ['disk', 'interface'].includes(name),
 });
 
-interface GuestShape { type: string; machine: string; disks: { device: string; bus: string; dev: string }[]; nics: string[] }
+interface GuestShape {
+  type: string;
+  machine: string;
+  disks: { device: string; bus: string; dev: string }[];
+  nics: string[];
+}
 
 function shape(xml: string): GuestShape {
   const d = (parser.parse(xml) as { domain: Attrs }).domain as {
@@ -52,7 +73,7 @@ t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async
   // connections may still land in the log, so only this test's own ones are counted: its clients
   // connect from a loopback source address of their own (ssh -b; all of 127/8 is local).
   t.teardown(await lockLab());
-  const source = `127.99.${(process.pid >> 8) & 255}.${(process.pid & 255) || 1}`;
+  const source = `127.99.${(process.pid >> 8) & 255}.${process.pid & 255 || 1}`;
   const mark = sshdLogLines().length;
   const want = labGuestNames();
   t.same(want, ['deb01', 'deb02', 'deb03', 'deb04', 'win05']);
@@ -64,7 +85,9 @@ t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async
     const env = await run([...ssh, 'printf', '%s', '"$XDG_RUNTIME_DIR"']);
     t.equal(env.stdout, h.runtimeDir, `${h.name}: sshd hands the session its own runtime dir`);
   }
-  const lines = sshdLogLines().slice(mark).filter((l) => l.includes(` from ${source} port `));
+  const lines = sshdLogLines()
+    .slice(mark)
+    .filter((l) => l.includes(` from ${source} port `));
   const conns = sshdConnectionsPerHost(lines);
   const cmds = sshdCommandsPerUser(lines);
   for (const h of labHosts()) {

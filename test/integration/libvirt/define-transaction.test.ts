@@ -26,7 +26,9 @@ t.test('define transaction', async (t) => {
     const g2 = facts.guests.get('deb02')!;
 
     await t.test('a guest changed since it was read is reported stale and not overwritten', async (t) => {
-      const theirs = g1.inactiveXml.replace(/<memory unit='KiB'>\d+<\/memory>/, "<memory unit='KiB'>393216</memory>").replace(/<currentMemory unit='KiB'>\d+<\/currentMemory>/, "<currentMemory unit='KiB'>393216</currentMemory>");
+      const theirs = g1.inactiveXml
+        .replace(/<memory unit='KiB'>\d+<\/memory>/, "<memory unit='KiB'>393216</memory>")
+        .replace(/<currentMemory unit='KiB'>\d+<\/currentMemory>/, "<currentMemory unit='KiB'>393216</currentMemory>");
       t.not(theirs, g1.inactiveXml);
       const def = await virshAs(HOST, ['define', '/dev/stdin'], theirs);
       t.equal(def.code, 0, def.stderr);
@@ -77,7 +79,12 @@ t.test('define transaction', async (t) => {
       t.equal(a?.[0]?.ok, true);
       t.equal(b?.[0]?.ok, true);
       for (const name of ['deb04', 'win05']) {
-        t.ok(Domain.parse(await guestXml(HOST, name)).interfaces().every((i) => i.model === 'virtio'), `${name} converted`);
+        t.ok(
+          Domain.parse(await guestXml(HOST, name))
+            .interfaces()
+            .every((i) => i.model === 'virtio'),
+          `${name} converted`,
+        );
       }
     });
     await t.test('while another run holds the host lock, nothing is defined; then it lands', async (t) => {
@@ -94,7 +101,11 @@ t.test('define transaction', async (t) => {
       d.setInterfaceModel(d.interfaces()[0]!, 'rtl8139');
       const pending = defineGuests(ctx, f.uri, [{ guest: g, newXml: d.toXml(), verify: () => [] }]);
       await sleep(1500);
-      t.equal(Domain.parse(await guestXml(HOST, 'deb01')).interfaces()[0]?.model, Domain.parse(g.inactiveXml).interfaces()[0]?.model, 'not defined while the lock is held');
+      t.equal(
+        Domain.parse(await guestXml(HOST, 'deb01')).interfaces()[0]?.model,
+        Domain.parse(g.inactiveXml).interfaces()[0]?.model,
+        'not defined while the lock is held',
+      );
       holder.stdin.end();
       const [o] = await pending;
       t.equal(o?.ok, true, o?.error ?? 'defined');

@@ -60,12 +60,35 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
       if (!up) await sleep(1000);
     }
     t.ok(up, 'the agent answers');
-    const inst = await guestSh(s.name, "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
+    const inst = await guestSh(
+      s.name,
+      "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh",
+    );
     t.equal(inst.exitcode, 0, `driver installed: ${inst.out}`);
 
     const started = Date.now();
     const r = await virtplay(
-      [CLI, join(REPO, 'playbooks', 'measure-virtio.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, '-e', 'drivers_ready=true', '-e', 'size_mb=4', '-e', 'runs=5', '-e', 'target_dir=/boot', '-e', `history_file=${join(s.dir, 'history.json')}`, '--json'],
+      [
+        CLI,
+        join(REPO, 'playbooks', 'measure-virtio.yml'),
+        '-i',
+        LAB_INVENTORY,
+        '--limit',
+        HOST,
+        '-e',
+        `guests=${s.name}`,
+        '-e',
+        'drivers_ready=true',
+        '-e',
+        'size_mb=4',
+        '-e',
+        'runs=5',
+        '-e',
+        'target_dir=/boot',
+        '-e',
+        `history_file=${join(s.dir, 'history.json')}`,
+        '--json',
+      ],
       20 * 60_000,
     );
     t.equal(r.code, 0, r.stderr.slice(-3000));
@@ -86,7 +109,11 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
       'a table for the disk path and one per network direction',
     );
     for (const tb of tables) {
-      t.same(tb.columns.map((c) => c.label), ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host'], `${tb.title}: the article's four columns`);
+      t.same(
+        tb.columns.map((c) => c.label),
+        ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host'],
+        `${tb.title}: the article's four columns`,
+      );
       for (const c of tb.columns) {
         t.equal(c.kept?.length, 3, `${tb.title}, ${c.label}: 3 kept runs of 5`);
         t.ok((c.mean ?? 0) > 0, `${tb.title}, ${c.label}: a mean in bytes/s`);
@@ -113,23 +140,40 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
     // The network test's failures, on the converted guest: clear errors naming host and guest,
     // Ansible's exit code 2, and still nothing left listening.
     const netBench = (extra: string[]) =>
-      virtplay([CLI, join(REPO, 'test', 'fixtures', 'playbooks', 'net-bench.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, ...extra], 5 * 60_000);
+      virtplay(
+        [CLI, join(REPO, 'test', 'fixtures', 'playbooks', 'net-bench.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, ...extra],
+        5 * 60_000,
+      );
     const ok = await netBench(['-e', 'test=network_out']);
     t.equal(ok.code, 0, `the fixture itself measures: ${ok.stdout.slice(-500)}`);
     const dropped = await netBench(['-e', 'host_address=10.0.2.99', '-e', 'connect_timeout=5']);
     t.equal(dropped.code, 2, 'no connection (an address nothing answers for, as behind a dropping firewall): exit 2');
-    t.match(dropped.stdout, new RegExp(`${HOST}.*${s.name}[\\s\\S]*did not connect to the host at 10\\.0\\.2\\.99:\\d+ within 5 s: a firewall on the host`), dropped.stdout.slice(-1500));
+    t.match(
+      dropped.stdout,
+      new RegExp(`${HOST}.*${s.name}[\\s\\S]*did not connect to the host at 10\\.0\\.2\\.99:\\d+ within 5 s: a firewall on the host`),
+      dropped.stdout.slice(-1500),
+    );
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
     const port = (taken.address() as { port: number }).port;
     const busy = await netBench(['-e', `port=${port}`]);
     taken.close();
     t.equal(busy.code, 2, 'a port that is taken: exit 2');
-    t.match(busy.stdout, new RegExp(`cannot listen on 0\\.0\\.0\\.0:${port}: Address already in use \\(choose another port, or port 0 for any free one\\)`), busy.stdout.slice(-1500));
+    t.match(
+      busy.stdout,
+      new RegExp(`cannot listen on 0\\.0\\.0\\.0:${port}: Address already in use \\(choose another port, or port 0 for any free one\\)`),
+      busy.stdout.slice(-1500),
+    );
     t.same(await hostListeners(), [], 'after the failures too, nothing of the lab user listens on the host');
 
     const dom = Domain.parse(await guestXml(HOST, s.name));
     t.equal(dom.disks().find((d) => d.sourcePath === s.disk)?.target, 'vda', 'converted: the boot disk is vda');
-    t.match(serialLines(s).filter((l) => l.includes('boot-disk=')).pop(), /boot-disk=vda marker=measured nic-driver=virtio_net/, 'and the guest booted from it');
+    t.match(
+      serialLines(s)
+        .filter((l) => l.includes('boot-disk='))
+        .pop(),
+      /boot-disk=vda marker=measured nic-driver=virtio_net/,
+      'and the guest booted from it',
+    );
   });
 });

@@ -27,8 +27,25 @@ t.test('measure-virtio.yml on a Windows Server 2016 stand-in: PowerShell through
     t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
 
     const r = await virtplay(
-      [CLI, join(REPO, 'playbooks', 'measure-virtio.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, '-e', 'drivers_ready=true',
-        '-e', 'size_mb=4', '-e', 'runs=3', '-e', `history_file=${join(s.dir, 'history.json')}`, '--json'],
+      [
+        CLI,
+        join(REPO, 'playbooks', 'measure-virtio.yml'),
+        '-i',
+        LAB_INVENTORY,
+        '--limit',
+        HOST,
+        '-e',
+        `guests=${s.name}`,
+        '-e',
+        'drivers_ready=true',
+        '-e',
+        'size_mb=4',
+        '-e',
+        'runs=3',
+        '-e',
+        `history_file=${join(s.dir, 'history.json')}`,
+        '--json',
+      ],
       20 * 60_000,
     );
     const tasks = json(r).plays[0]!.tasks;
@@ -41,14 +58,26 @@ t.test('measure-virtio.yml on a Windows Server 2016 stand-in: PowerShell through
     t.comment(String(table?.msg ?? ''));
     type Col = { label: string; mean: number | null; kept: number[] };
     const tables = (table?.tables ?? []) as { test: string; columns: Col[] }[];
-    t.same(tables.map((x) => x.test), ['disk_write', 'network_in', 'network_out']);
+    t.same(
+      tables.map((x) => x.test),
+      ['disk_write', 'network_in', 'network_out'],
+    );
     for (const tb of tables) {
-      t.same(tb.columns.map((c) => c.label), ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host'], `${tb.test}: four columns`);
+      t.same(
+        tb.columns.map((c) => c.label),
+        ['no virtio', 'NIC virtio', 'NIC+disk virtio', 'bare host'],
+        `${tb.test}: four columns`,
+      );
       for (const c of tb.columns) t.ok((c.mean ?? 0) > 0 && c.kept.length === 1, `${tb.test}, ${c.label}: measured`);
     }
     type G = { os: string; mode: string; timing: string; target_dir: string | null };
-    const first = (name: string) => ((tasks.find((x) => x.task.name === name)?.hosts[HOST]?.results as { guests: Record<string, G> }[] | undefined) ?? [])[0]?.guests[s.name];
-    t.match(first('no virtio: disk'), { os: 'windows', mode: 'writethrough', timing: 'stopwatch', target_dir: null }, "PowerShell's write test in the agent's temporary folder");
+    const first = (name: string) =>
+      ((tasks.find((x) => x.task.name === name)?.hosts[HOST]?.results as { guests: Record<string, G> }[] | undefined) ?? [])[0]?.guests[s.name];
+    t.match(
+      first('no virtio: disk'),
+      { os: 'windows', mode: 'writethrough', timing: 'stopwatch', target_dir: null },
+      "PowerShell's write test in the agent's temporary folder",
+    );
     t.match(first('no virtio: network into the guest'), { os: 'windows', mode: 'tcp', timing: 'stopwatch' }, "into the guest: .NET's Stopwatch");
     t.match(first('NIC+disk virtio: network out of the guest'), { os: 'windows', mode: 'tcp', timing: 'host' });
     const boots = serialLines(s).filter((l) => l.includes('boot-disk='));

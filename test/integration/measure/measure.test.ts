@@ -159,7 +159,10 @@ async function main(): Promise<void> {
     t.comment(`\n${String(r.msg)}`);
     const tables = r.tables as { guest: string; columns: { label: string; measured: boolean; kept: number[]; ratio_pct: number }[] }[];
     t.equal(tables.length, 1);
-    t.same(tables[0]!.columns.map((c) => c.label), ['no virtio', 'NIC virtio', 'NIC+disk virtio']);
+    t.same(
+      tables[0]!.columns.map((c) => c.label),
+      ['no virtio', 'NIC virtio', 'NIC+disk virtio'],
+    );
     t.ok(tables[0]!.columns.every((c) => c.measured && c.kept.length === 3 && c.ratio_pct > 0));
     t.equal(tables[0]!.columns[0]!.ratio_pct, 100);
     t.same(
@@ -169,7 +172,10 @@ async function main(): Promise<void> {
     );
     t.ok(existsSync(history));
     const h = JSON.parse(readFileSync(history, 'utf8')) as { records: { label: string; guest: string }[] };
-    t.same(h.records.map((x) => x.label), ['no virtio', 'NIC virtio', 'NIC+disk virtio']);
+    t.same(
+      h.records.map((x) => x.label),
+      ['no virtio', 'NIC virtio', 'NIC+disk virtio'],
+    );
     t.same(warnings, [], 'no warnings');
   });
 }

@@ -37,7 +37,10 @@ export interface HostOut {
 export interface RunJson {
   plays: { tasks: { task: { name: string; module: string }; hosts: Record<string, HostOut> }[] }[];
   stats: Record<string, { ok: number; changed: number; failures: number; unreachable: number; ignored?: number }>;
-  virtplay: { failed_guests: Record<string, { guest: string; task: string; msg: string }[]>; transport: Record<string, { connections: number; commands: number }> };
+  virtplay: {
+    failed_guests: Record<string, { guest: string; task: string; msg: string }[]>;
+    transport: Record<string, { connections: number; commands: number }>;
+  };
 }
 
 export function parseJson(r: RunResult): RunJson {

@@ -125,11 +125,22 @@ t.test(`every corpus domain, converted by the modules, is accepted by libvirt on
       t.same(semanticDiff(d.xml, back), [], 'libvirt kept what was defined');
       const dom = Domain.parse(back);
       t.equal(dom.findDisk('vda')?.bus, 'virtio', 'has a virtio vda');
-      t.ok(dom.disks().filter((x) => x.device === 'disk').every((x) => x.bus === 'virtio' && x.address?.type === 'pci'), 'every disk on virtio with the PCI address libvirt gave it');
-      t.ok(dom.interfaces().every((i) => i.model === 'virtio'), 'every NIC virtio');
+      t.ok(
+        dom
+          .disks()
+          .filter((x) => x.device === 'disk')
+          .every((x) => x.bus === 'virtio' && x.address?.type === 'pci'),
+        'every disk on virtio with the PCI address libvirt gave it',
+      );
+      t.ok(
+        dom.interfaces().every((i) => i.model === 'virtio'),
+        'every NIC virtio',
+      );
       t.same(
         dom.interfaces().map((i) => i.mac),
-        Domain.parse(d.c.xml).interfaces().map((i) => i.mac),
+        Domain.parse(d.c.xml)
+          .interfaces()
+          .map((i) => i.mac),
         'MACs kept',
       );
       if (d.c.slug !== 'pc-ide-virtio-mixed-win7') t.equal(dom.bootDisk()?.sourcePath, SYS, 'boots from the system disk');
@@ -151,17 +162,32 @@ t.test(`virt-xml --edit all --disk bus=virtio --define vs virtplay (defined corp
     const outcomes = await Promise.all(
       originals.map(async (o) => {
         const r = await virtXmlAs([o.name, '--edit', 'all', '--disk', 'bus=virtio', '--define']);
-        const msg = `${r.stdout}\n${r.stderr}`.split('\n').find((l) => /ERROR/.test(l))?.replace(/^ERROR\s*/, '').trim();
+        const msg = `${r.stdout}\n${r.stderr}`
+          .split('\n')
+          .find((l) => /ERROR/.test(l))
+          ?.replace(/^ERROR\s*/, '')
+          .trim();
         return { o, ok: r.code === 0, msg: msg ?? (r.code === 0 ? '' : `exit ${r.code}`) };
       }),
     );
-    const ours = await defineBatch(originals.map((o) => ({ key: o.key, uuid: randomUUID(), xml: '' })).map((d, i) => {
-      const plan = playbookPlan(originals[i]!.c.xml);
-      return { ...d, xml: renamed(plan.xml, `vpvy-${d.key}`, d.uuid) };
-    }));
-    const needed = originals.filter((o) => Domain.parse(o.xml).disks().some((d) => d.bus !== 'virtio'));
+    const ours = await defineBatch(
+      originals
+        .map((o) => ({ key: o.key, uuid: randomUUID(), xml: '' }))
+        .map((d, i) => {
+          const plan = playbookPlan(originals[i]!.c.xml);
+          return { ...d, xml: renamed(plan.xml, `vpvy-${d.key}`, d.uuid) };
+        }),
+    );
+    const needed = originals.filter((o) =>
+      Domain.parse(o.xml)
+        .disks()
+        .some((d) => d.bus !== 'virtio'),
+    );
     const rows = outcomes.map(({ o, ok, msg }) => {
-      const nonVirtio = Domain.parse(o.xml).disks().filter((d) => d.bus !== 'virtio').map((d) => `${d.device === 'cdrom' ? 'cd:' : ''}${d.bus}/${d.target}`);
+      const nonVirtio = Domain.parse(o.xml)
+        .disks()
+        .filter((d) => d.bus !== 'virtio')
+        .map((d) => `${d.device === 'cdrom' ? 'cd:' : ''}${d.bus}/${d.target}`);
       const oursErr = ours.errors.get(o.key);
       return { slug: o.key, nonVirtio, virtXml: ok ? 'accepted' : `rejected: ${msg}`, ours: oursErr ? `rejected: ${oursErr}` : 'accepted', vxRejected: !ok };
     });
@@ -175,7 +201,11 @@ t.test(`virt-xml --edit all --disk bus=virtio --define vs virtplay (defined corp
         ...rows.map((r) => `| ${r.slug} | ${r.nonVirtio.join(' ') || '-'} | ${r.virtXml} | ${r.ours} |`),
       ].join('\n'),
     );
-    t.same(rows.filter((r) => r.ours !== 'accepted').map((r) => `${r.slug}: ${r.ours}`), [], 'libvirt accepts every virtplay conversion');
+    t.same(
+      rows.filter((r) => r.ours !== 'accepted').map((r) => `${r.slug}: ${r.ours}`),
+      [],
+      'libvirt accepts every virtplay conversion',
+    );
     t.ok(vxRejected.length > 0, "virt-xml's edit is rejected somewhere (the known stale drive address)");
     for (const r of vxRejected) t.ok(r.ours === 'accepted', `${r.slug}: virt-xml rejected, virtplay accepted`);
   } finally {

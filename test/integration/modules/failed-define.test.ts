@@ -46,21 +46,53 @@ t.before(async () => {
 t.test('libvirt refuses the define: exit 2, host, guest and reason named, XML unchanged', async (t) => {
   const before = await guestXml(HOST, 'deb01');
   const dir = runDir(t);
-  const args = [join(FIXTURES, 'cdrom-bad-drive.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=deb01', '-e', 'iso=/var/lib/virtplay/virtio-win.iso', '--run-dir', dir];
+  const args = [
+    join(FIXTURES, 'cdrom-bad-drive.yml'),
+    '-i',
+    LAB_INVENTORY,
+    '-l',
+    HOST,
+    '-e',
+    'guest=deb01',
+    '-e',
+    'iso=/var/lib/virtplay/virtio-win.iso',
+    '--run-dir',
+    dir,
+  ];
   const r = await virtplay(args);
   t.equal(r.code, 2, 'exit code 2 (a guest failed)');
   const out = r.stdout + r.stderr;
-  t.match(out, /^ {2}deb01: FAILED - virsh define refused the new XML: internal error: Only 1 IDE controller is supported/m, "the task's line names the guest and libvirt's reason");
-  t.match(out, new RegExp(`^Failed guests .*\\n${HOST} +: deb01 \\(task '[^']+'\\): virsh define refused the new XML`, 'm'), 'the recap names the host and the guest');
+  t.match(
+    out,
+    /^ {2}deb01: FAILED - virsh define refused the new XML: internal error: Only 1 IDE controller is supported/m,
+    "the task's line names the guest and libvirt's reason",
+  );
+  t.match(
+    out,
+    new RegExp(`^Failed guests .*\\n${HOST} +: deb01 \\(task '[^']+'\\): virsh define refused the new XML`, 'm'),
+    'the recap names the host and the guest',
+  );
   t.notMatch(out, /\n\s+at .*\(.*\.ts:\d+:\d+\)/, 'no stack trace');
   t.equal(await guestXml(HOST, 'deb01'), before, "the guest's inactive XML is byte-identical to before");
-  t.same(backups(dir, 'deb01').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup of the definition is in the run folder');
+  t.same(
+    backups(dir, 'deb01').map((x) => x.trimEnd()),
+    [before.trimEnd()],
+    'the backup of the definition is in the run folder',
+  );
 
   const j = await virtplay([...args, '--json']);
   const host = parseJson(j).plays[0]!.tasks[0]!.hosts[HOST]!;
   t.not(host.failed, true, '--json: the task did not fail the host (the guest failed alone)');
-  t.same(parseJson(j).virtplay.failed_guests[HOST]?.map((g) => g.guest), ['deb01'], '--json: failed_guests');
-  t.same(host.guests?.map((g) => [g.guest, g.failed, g.changed]), [['deb01', true, false]], '--json: guest deb01 failed, not changed');
+  t.same(
+    parseJson(j).virtplay.failed_guests[HOST]?.map((g) => g.guest),
+    ['deb01'],
+    '--json: failed_guests',
+  );
+  t.same(
+    host.guests?.map((g) => [g.guest, g.failed, g.changed]),
+    [['deb01', true, false]],
+    '--json: guest deb01 failed, not changed',
+  );
   t.equal(await guestXml(HOST, 'deb01'), before, 'still byte-identical');
 });
 
@@ -68,10 +100,28 @@ t.test('libvirt changes what was defined: read-back verification fails, the back
   const before = await guestXml(HOST, 'deb03');
   const iso = '/var/lib/virtplay/virtio\twin.iso';
   const dir = runDir(t);
-  const r = await virtplay([join(FIXTURES, 'cdrom-iso.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', 'guest=deb03', '-e', JSON.stringify({ iso }), '--json', '--run-dir', dir]);
+  const r = await virtplay([
+    join(FIXTURES, 'cdrom-iso.yml'),
+    '-i',
+    LAB_INVENTORY,
+    '-l',
+    HOST,
+    '-e',
+    'guest=deb03',
+    '-e',
+    JSON.stringify({ iso }),
+    '--json',
+    '--run-dir',
+    dir,
+  ]);
   const after = await guestXml(HOST, 'deb03');
   const g = parseJson(r).plays[0]!.tasks[0]!.hosts[HOST]!.guests?.[0];
-  if (g?.failed !== true && Domain.parse(after).disks().some((d) => d.sourcePath === iso)) {
+  if (
+    g?.failed !== true &&
+    Domain.parse(after)
+      .disks()
+      .some((d) => d.sourcePath === iso)
+  ) {
     // The serializer escapes tabs now: libvirt keeps the path and the restore path cannot be
     // triggered this way any more. What must hold then: the path is kept exactly.
     t.equal(r.code, 0, 'the define succeeded');
@@ -80,7 +130,15 @@ t.test('libvirt changes what was defined: read-back verification fails, the back
   }
   t.equal(r.code, 2, 'exit code 2');
   t.equal(g?.guest, 'deb03');
-  t.match(g?.msg, /^libvirt did not keep what was asked: still to do: CD-ROM hd[a-z]: \/var\/lib\/virtplay\/virtio win\.iso -> \/var\/lib\/virtplay\/virtio\twin\.iso; the previous definition was restored$/, 'says what libvirt did not keep, and that the backup was restored');
+  t.match(
+    g?.msg,
+    /^libvirt did not keep what was asked: still to do: CD-ROM hd[a-z]: \/var\/lib\/virtplay\/virtio win\.iso -> \/var\/lib\/virtplay\/virtio\twin\.iso; the previous definition was restored$/,
+    'says what libvirt did not keep, and that the backup was restored',
+  );
   t.equal(after, before, "the guest's inactive XML is byte-identical to before (restored)");
-  t.same(backups(dir, 'deb03').map((x) => x.trimEnd()), [before.trimEnd()], 'the backup it was restored from is in the run folder');
+  t.same(
+    backups(dir, 'deb03').map((x) => x.trimEnd()),
+    [before.trimEnd()],
+    'the backup it was restored from is in the run folder',
+  );
 });

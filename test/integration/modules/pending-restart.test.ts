@@ -19,10 +19,14 @@ async function state(): Promise<string> {
 }
 async function liveModels(): Promise<(string | undefined)[]> {
   const r = await virshAs(HOST, ['dumpxml', GUEST]);
-  return Domain.parse(r.stdout).interfaces().map((i) => i.model);
+  return Domain.parse(r.stdout)
+    .interfaces()
+    .map((i) => i.model);
 }
 async function inactiveModels(): Promise<(string | undefined)[]> {
-  return Domain.parse(await guestXml(HOST, GUEST)).interfaces().map((i) => i.model);
+  return Domain.parse(await guestXml(HOST, GUEST))
+    .interfaces()
+    .map((i) => i.model);
 }
 async function nicRun(extra: Record<string, unknown> = {}): Promise<{ code: number; g: GuestOut; out: string; failures: number }> {
   const r = await virtplay([join(FIXTURES, 'nic-restart.yml'), '-i', LAB_INVENTORY, '-l', HOST, '-e', JSON.stringify({ guest: GUEST, ...extra }), '--json']);
@@ -54,7 +58,10 @@ t.test('running guest: pending, then restart if_needed without and with force', 
   t.equal(first.g.changed, true, 'the definition changed');
   t.equal(first.g.pending, true, 'reported as pending until the next boot');
   t.same(await liveModels(), oldModels, 'the live XML still has the old model');
-  t.ok((await inactiveModels()).every((m) => m === 'virtio'), 'the inactive XML has virtio');
+  t.ok(
+    (await inactiveModels()).every((m) => m === 'virtio'),
+    'the inactive XML has virtio',
+  );
   t.equal(await state(), 'running', 'still running');
 
   const second = await nicRun();
@@ -80,7 +87,10 @@ t.test('running guest: pending, then restart if_needed without and with force', 
   t.notOk(forced.g.pending, 'no longer pending');
   t.ok(forced.g.changes.includes('restarted to apply the new definition'), JSON.stringify(forced.g.changes));
   t.equal(await state(), 'running', 'running again');
-  t.ok((await liveModels()).every((m) => m === 'virtio'), 'the live XML now has virtio');
+  t.ok(
+    (await liveModels()).every((m) => m === 'virtio'),
+    'the live XML now has virtio',
+  );
 
   const last = await nicRun({ restart: 'if_needed', shutdown_timeout: 3 });
   t.equal(last.code, 0);

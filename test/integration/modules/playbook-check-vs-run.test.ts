@@ -38,7 +38,8 @@ function failedLines(doc: ReturnType<typeof parseJson>): Map<string, string> {
   for (const play of doc.plays) {
     for (const task of play.tasks) {
       for (const [host, res] of Object.entries(task.hosts)) {
-        for (const g of (res.guests ?? []) as { guest: string; failed?: boolean; msg?: string }[]) if (g.failed) out.set(`${task.task.name}|${host}|${g.guest}`, g.msg ?? '');
+        for (const g of (res.guests ?? []) as { guest: string; failed?: boolean; msg?: string }[])
+          if (g.failed) out.set(`${task.task.name}|${host}|${g.guest}`, g.msg ?? '');
       }
     }
   }
@@ -68,16 +69,36 @@ t.test('check --diff, then the real run, then a second run', async (t) => {
     if (windows.has(guest!)) {
       t.same(lines, [], `${key}: check plans nothing for the refused guest`);
       t.notOk(plannedXml.has(key), `${key}: no diff for it`);
-      t.notOk([...planned.keys()].some((k) => k.startsWith(`${DISK_TASK}|${host}|${guest}`)), `${key}: the disk task left it out`);
+      t.notOk(
+        [...planned.keys()].some((k) => k.startsWith(`${DISK_TASK}|${host}|${guest}`)),
+        `${key}: the disk task left it out`,
+      );
       continue;
     }
-    t.ok(lines.some((l) => /^interface .*: model (e1000|rtl8139) -> virtio$/.test(l)), `${key}: check plans the NIC change`);
-    t.ok(lines.some((l) => /^disk .*: ide hda -> virtio vda$/.test(l)), `${key}: check plans hda -> vda`);
+    t.ok(
+      lines.some((l) => /^interface .*: model (e1000|rtl8139) -> virtio$/.test(l)),
+      `${key}: check plans the NIC change`,
+    );
+    t.ok(
+      lines.some((l) => /^disk .*: ide hda -> virtio vda$/.test(l)),
+      `${key}: check plans hda -> vda`,
+    );
     t.ok(plannedXml.has(key), `${key}: check printed a diff`);
   }
-  for (const h of labHosts()) t.equal(planned.get(`boot from vda|${h.name}|deb01`)?.length, 0, `${h.name}: boot from vda still planned for the others: nothing more to do once hda became vda (planned on the predicted XML, no error)`);
-  const diffHeaders = checkDoc.plays.flatMap((p) => p.tasks.filter((x) => x.task.name === DISK_TASK)).flatMap((x) => Object.values(x.hosts)).flatMap((r) => (r.diff ?? []).map((d) => d.after_header ?? ''));
-  t.notOk(diffHeaders.some((h) => / win05 \(planned\)$/.test(h)), 'the disk task prints no diff for the refused guest');
+  for (const h of labHosts())
+    t.equal(
+      planned.get(`boot from vda|${h.name}|deb01`)?.length,
+      0,
+      `${h.name}: boot from vda still planned for the others: nothing more to do once hda became vda (planned on the predicted XML, no error)`,
+    );
+  const diffHeaders = checkDoc.plays
+    .flatMap((p) => p.tasks.filter((x) => x.task.name === DISK_TASK))
+    .flatMap((x) => Object.values(x.hosts))
+    .flatMap((r) => (r.diff ?? []).map((d) => d.after_header ?? ''));
+  t.notOk(
+    diffHeaders.some((h) => / win05 \(planned\)$/.test(h)),
+    'the disk task prints no diff for the refused guest',
+  );
 
   // 2. the real run
   const real = await virtplay([LINUX_VIRTIO, '-i', LAB_INVENTORY, '--json']);
@@ -88,7 +109,11 @@ t.test('check --diff, then the real run, then a second run', async (t) => {
   t.same(Object.fromEntries(failedLines(realDoc)), Object.fromEntries(checkRefused), 'and refused the same guests with the same reasons');
   const after = await allXml();
   for (const [key, xml] of after) {
-    t.same(semanticDiff(plannedXml.get(key) ?? original.get(key)!, xml), [], `${key}: the real XML equals the check diff's "after" (the refused guest: its original)`);
+    t.same(
+      semanticDiff(plannedXml.get(key) ?? original.get(key)!, xml),
+      [],
+      `${key}: the real XML equals the check diff's "after" (the refused guest: its original)`,
+    );
     const dom = Domain.parse(xml);
     if (windows.has(key.split('|')[1]!)) {
       t.equal(dom.findDisk('hda')?.bus, 'ide', `${key}: its boot disk is still IDE hda`);
@@ -97,10 +122,23 @@ t.test('check --diff, then the real run, then a second run', async (t) => {
       t.equal(dom.findDisk('vda')?.bus, 'virtio', `${key}: vda on virtio`);
       t.equal(dom.bootDisk()?.target, 'vda', `${key}: boots from vda`);
     }
-    t.same(dom.interfaces().map((i) => i.mac), Domain.parse(original.get(key)!).interfaces().map((i) => i.mac), `${key}: MACs kept`);
+    t.same(
+      dom.interfaces().map((i) => i.mac),
+      Domain.parse(original.get(key)!)
+        .interfaces()
+        .map((i) => i.mac),
+      `${key}: MACs kept`,
+    );
   }
-  for (const [host, s] of Object.entries(realDoc.stats)) t.ok(s.changed > 0 && s.failures === 0 && s.ignored === 0, `${host}: changed, the host not failed (the guest failed alone)`);
-  t.same(Object.keys(realDoc.virtplay.failed_guests).sort(), labHosts().map((h) => h.name).sort(), '--json: a failed guest on every host');
+  for (const [host, s] of Object.entries(realDoc.stats))
+    t.ok(s.changed > 0 && s.failures === 0 && s.ignored === 0, `${host}: changed, the host not failed (the guest failed alone)`);
+  t.same(
+    Object.keys(realDoc.virtplay.failed_guests).sort(),
+    labHosts()
+      .map((h) => h.name)
+      .sort(),
+    '--json: a failed guest on every host',
+  );
 
   // 3. second run: nothing to do, no define
   const mark = sshdLogLines().length;
@@ -109,7 +147,10 @@ t.test('check --diff, then the real run, then a second run', async (t) => {
   const againDoc = parseJson(again);
   t.same(Object.fromEntries(failedLines(againDoc)), Object.fromEntries(checkRefused), 'the same refusals');
   for (const [host, s] of Object.entries(againDoc.stats)) t.equal(s.changed, 0, `${host}: changed=0`);
-  t.ok([...changeLines(againDoc).values()].every((l) => l.length === 0), 'no guest reports a change');
+  t.ok(
+    [...changeLines(againDoc).values()].every((l) => l.length === 0),
+    'no guest reports a change',
+  );
   const cmds = sshdCommandsPerUser(sshdLogLines().slice(mark));
   t.comment(`second run, remote commands per host: ${JSON.stringify(Object.fromEntries(cmds))}`);
   for (const h of labHosts()) t.equal(cmds.get(h.user), 1, `${h.name}: one remote command (the facts gather), so no virsh define`);
@@ -121,8 +162,15 @@ t.test('check --diff, then the real run, then a second run', async (t) => {
   const readyPlanned = changeLines(parseJson(ready));
   for (const h of labHosts()) {
     for (const g of windows) {
-      t.ok(readyPlanned.get(`${DISK_TASK}|${h.name}|${g}`)?.some((l) => /^disk .*: ide hda -> virtio vda$/.test(l)), `${h.name}|${g}: driver_ready: check plans hda -> vda`);
-      t.equal(readyPlanned.get(`boot from vda|${h.name}|${g}`)?.length, 0, `${h.name}|${g}: boot from vda: nothing more to do once hda became vda (planned on the predicted XML, no error)`);
+      t.ok(
+        readyPlanned.get(`${DISK_TASK}|${h.name}|${g}`)?.some((l) => /^disk .*: ide hda -> virtio vda$/.test(l)),
+        `${h.name}|${g}: driver_ready: check plans hda -> vda`,
+      );
+      t.equal(
+        readyPlanned.get(`boot from vda|${h.name}|${g}`)?.length,
+        0,
+        `${h.name}|${g}: boot from vda: nothing more to do once hda became vda (planned on the predicted XML, no error)`,
+      );
     }
     t.equal(readyPlanned.get(`boot from vda|${h.name}|deb01`)?.length, 0, `${h.name}|deb01: boot from vda: nothing to do`);
   }

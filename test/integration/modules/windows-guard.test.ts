@@ -38,11 +38,16 @@ async function defineFrom(base: string, name: string, edit: (d: Domain) => void)
 }
 
 const all = (): string[] => [...labLinuxGuests(), WIN, NOOS, WIN_INSTALLED];
-const run = (extra: string[] = []) => virtplay([LINUX_VIRTIO, '-i', LAB_INVENTORY, '-l', HOST, '--tags', 'disk', '-e', JSON.stringify({ guests: all() }), ...extra]);
+const run = (extra: string[] = []) =>
+  virtplay([LINUX_VIRTIO, '-i', LAB_INVENTORY, '-l', HOST, '--tags', 'disk', '-e', JSON.stringify({ guests: all() }), ...extra]);
 const hostOf = (doc: RunJson, task: string): HostOut | undefined => doc.plays[0]!.tasks.find((x) => x.task.name === task)?.hosts[HOST];
-const changed = (h: HostOut | undefined) => (h?.guests ?? []).filter((g) => g.changed).map((g) => g.guest).sort();
+const changed = (h: HostOut | undefined) =>
+  (h?.guests ?? [])
+    .filter((g) => g.changed)
+    .map((g) => g.guest)
+    .sort();
 const refused = (h: HostOut | undefined) => (h?.guests ?? []).filter((g) => g.failed).map((g) => [g.guest, g.msg]);
-const warnings = (doc: RunJson) => ((doc as unknown as { virtplay: { warnings: { msg: string; host?: string }[] } }).virtplay.warnings ?? []);
+const warnings = (doc: RunJson) => (doc as unknown as { virtplay: { warnings: { msg: string; host?: string }[] } }).virtplay.warnings ?? [];
 
 async function snapshot(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -75,11 +80,25 @@ t.test('--check --diff: win05 refused, the others planned, nothing written', asy
   t.same(changed(disk), [...labLinuxGuests(), WIN_INSTALLED, NOOS].sort(), 'the Linux-labelled, the installed and the unknown guests would change');
   t.same(refused(disk), [[WIN, REFUSAL]], 'win05 alone refused, with the reason');
   const headers = (disk?.diff ?? []).map((d) => d.after_header);
-  t.same(headers.sort(), [...labLinuxGuests(), NOOS, WIN_INSTALLED].map((g) => `${HOST}: ${g} (planned)`).sort(), '--diff: a diff for each converted guest, none for win05');
+  t.same(
+    headers.sort(),
+    [...labLinuxGuests(), NOOS, WIN_INSTALLED].map((g) => `${HOST}: ${g} (planned)`).sort(),
+    '--diff: a diff for each converted guest, none for win05',
+  );
   t.match(disk?.msg, new RegExp(`^6 of 7 guest\\(s\\) would change, 1 failed: ${WIN}: Windows guest \\(libosinfo win2k8r2\\)`));
-  t.same(warnings(doc).filter((w) => w.msg.startsWith(`${NOOS}:`)).map((w) => [w.host, w.msg.slice(0, WARNING.length)]), [[HOST, WARNING]], 'the unknown-OS guest: one warning, naming why');
+  t.same(
+    warnings(doc)
+      .filter((w) => w.msg.startsWith(`${NOOS}:`))
+      .map((w) => [w.host, w.msg.slice(0, WARNING.length)]),
+    [[HOST, WARNING]],
+    'the unknown-OS guest: one warning, naming why',
+  );
   const boot = hostOf(doc, BOOT_TASK);
-  t.same((boot?.guests ?? []).map((g) => g.guest).sort(), [...labLinuxGuests(), NOOS, WIN_INSTALLED].sort(), 'boot_disk runs for every guest but the refused one, which the engine left out (on the predicted XML)');
+  t.same(
+    (boot?.guests ?? []).map((g) => g.guest).sort(),
+    [...labLinuxGuests(), NOOS, WIN_INSTALLED].sort(),
+    'boot_disk runs for every guest but the refused one, which the engine left out (on the predicted XML)',
+  );
   t.same(changed(boot), [], 'boot from vda: nothing more to do once hda became vda');
   t.same(doc.virtplay.failed_guests[HOST], [{ guest: WIN, task: DISK_TASK, msg: REFUSAL }], '--json failed_guests: the guest, the task, the reason');
   t.match(doc.stats[HOST], { failures: 0 }, 'the host did not fail');
@@ -91,8 +110,16 @@ t.test('--check --diff: win05 refused, the others planned, nothing written', asy
   t.match(plain.stdout, `${WIN}: FAILED - ${REFUSAL}`, 'plain: the refusal with the guest name');
   t.match(plain.stdout + plain.stderr, `[WARNING]: [${HOST}] ${WARNING}`, 'plain: the warning');
   t.notMatch(plain.stdout, new RegExp(`\\+\\+\\+ ${HOST}: ${WIN} \\(planned\\)[\\s\\S]*hda`), 'plain: no disk diff for win05');
-  t.match(plain.stdout, /PLAY RECAP[\s\S]*lab2\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0\s+skipped=\d+\s+rescued=0\s+ignored=0/, 'recap: the host did not fail');
-  t.match(plain.stdout, `Failed guests (left out of the later tasks; the other guests went on):\nlab2                       : ${WIN} (task '${DISK_TASK}'): ${REFUSAL}`, 'recap: the failed guest, its task and why');
+  t.match(
+    plain.stdout,
+    /PLAY RECAP[\s\S]*lab2\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0\s+skipped=\d+\s+rescued=0\s+ignored=0/,
+    'recap: the host did not fail',
+  );
+  t.match(
+    plain.stdout,
+    `Failed guests (left out of the later tasks; the other guests went on):\nlab2                       : ${WIN} (task '${DISK_TASK}'): ${REFUSAL}`,
+    'recap: the failed guest, its task and why',
+  );
 });
 
 t.test('the real run: the same refusal; the others converted in the same task; a re-run changes nothing', async (t) => {
@@ -103,24 +130,44 @@ t.test('the real run: the same refusal; the others converted in the same task; a
   const disk = hostOf(doc, DISK_TASK);
   t.same(refused(disk), [[WIN, REFUSAL]]);
   t.same(changed(disk), [...labLinuxGuests(), WIN_INSTALLED, NOOS].sort());
-  t.ok(warnings(doc).some((w) => w.msg.startsWith(WARNING)), 'the warning again');
+  t.ok(
+    warnings(doc).some((w) => w.msg.startsWith(WARNING)),
+    'the warning again',
+  );
   const after = await snapshot();
   for (const g of [...labLinuxGuests(), NOOS, WIN_INSTALLED]) {
     const dom = Domain.parse(after.get(g)!);
     t.equal(dom.bootDisk()?.target, 'vda', `${g}: boots from vda`);
-    t.ok(dom.disks().filter((d) => d.device === 'disk').every((d) => d.bus === 'virtio'), `${g}: disks on virtio`);
+    t.ok(
+      dom
+        .disks()
+        .filter((d) => d.device === 'disk')
+        .every((d) => d.bus === 'virtio'),
+      `${g}: disks on virtio`,
+    );
   }
   const w = Domain.parse(after.get(WIN)!);
   const w0 = Domain.parse(before.get(WIN)!);
-  t.same(w.disks().map((d) => [d.device, d.bus, d.target]), w0.disks().map((d) => [d.device, d.bus, d.target]), 'win05: disks untouched (IDE hda)');
-  t.same(w.interfaces().map((i) => i.model), w0.interfaces().map((i) => i.model), 'win05: its NICs untouched (the NIC task is not in --tags disk)');
+  t.same(
+    w.disks().map((d) => [d.device, d.bus, d.target]),
+    w0.disks().map((d) => [d.device, d.bus, d.target]),
+    'win05: disks untouched (IDE hda)',
+  );
+  t.same(
+    w.interfaces().map((i) => i.model),
+    w0.interfaces().map((i) => i.model),
+    'win05: its NICs untouched (the NIC task is not in --tags disk)',
+  );
   t.equal(Domain.parse(after.get(WIN_INSTALLED)!).getMetadataAttrs(BOOTSTRAP_NS)?.phase, 'installed', "the bootstrap's record kept");
 
   const again = await run(['--json']);
   t.equal(again.code, 2, 're-run: win05 refused again');
   const doc2 = parseJson(again);
   t.equal(doc2.stats[HOST]?.changed, 0, 'changed=0');
-  t.ok([...changeLines(doc2).values()].every((l) => l.length === 0), 'no guest reports a change');
+  t.ok(
+    [...changeLines(doc2).values()].every((l) => l.length === 0),
+    'no guest reports a change',
+  );
   t.same(refused(hostOf(doc2, DISK_TASK)), [[WIN, REFUSAL]]);
   t.same(await snapshot(), after, 'nothing written');
 });

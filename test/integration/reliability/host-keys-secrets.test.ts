@@ -100,7 +100,13 @@ t.test('an encrypted key: its passphrase is never printed (CLI: no way to give i
 
   // Through the API that exists (engine/connection/open.ts, keyPassphrase): the right one connects,
   // a wrong one fails without either appearing in the error.
-  const connVars = { ansible_host: h.address, ansible_port: h.port, ansible_user: h.user, ansible_ssh_private_key_file: enc, virtplay_known_hosts_file: labKnownHostsPath() };
+  const connVars = {
+    ansible_host: h.address,
+    ansible_port: h.port,
+    ansible_user: h.user,
+    ansible_ssh_private_key_file: enc,
+    virtplay_known_hosts_file: labKnownHostsPath(),
+  };
   const conn = await openConnection('lab4', connVars, { keyPassphrase: passphrase, sshConfigPath: '/dev/null', warn: () => {} });
   t.equal((await conn.exec('echo in')).stdout, 'in\n', 'the right passphrase decrypts the key and logs in');
   await conn.close();
@@ -123,8 +129,12 @@ t.test("the agent's keys are never printed, not with -vvv, not in --json", async
   copyFileSync(labKeyPath(), keyCopy);
   execFileSync('ssh-keygen', ['-q', '-c', '-C', 'vp-agent-comment-7781', '-f', keyCopy]);
   execFileSync('ssh-add', ['-q', keyCopy], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
-  const pub = execFileSync('ssh-add', ['-L'], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: 'utf8' }).trim().split(/\s+/);
-  const privBody = readFileSync(keyCopy, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+  const pub = execFileSync('ssh-add', ['-L'], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: 'utf8' })
+    .trim()
+    .split(/\s+/);
+  const privBody = readFileSync(keyCopy, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'));
 
   const vars = { virtplay_known_hosts_file: labKnownHostsPath(), ansible_ssh_private_key_file: join(dir, 'no-such-key') };
   for (const opts of [['-vvv'], ['-vvv', '--json']]) {
@@ -136,6 +146,9 @@ t.test("the agent's keys are never printed, not with -vvv, not in --json", async
     t.equal(r.code, 0, `the agent's key logs in ${opts.join(' ')}`, { out });
     t.notOk(out.includes(pub[1]!), `the agent's public key blob is not printed ${opts.join(' ')}`);
     t.notOk(out.includes('vp-agent-comment-7781'), `nor its comment ${opts.join(' ')}`);
-    t.notOk(privBody.some((l) => out.includes(l)), `nor any line of the private key ${opts.join(' ')}`);
+    t.notOk(
+      privBody.some((l) => out.includes(l)),
+      `nor any line of the private key ${opts.join(' ')}`,
+    );
   }
 });

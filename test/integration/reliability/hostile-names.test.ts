@@ -105,7 +105,12 @@ t.test('hostile guest names, disk and ISO paths, inventory values: converted, id
             vp_note: `$(touch /tmp/vp-pwned-32) \`touch vp-pwned-33\` ;touch vp-pwned-34 '"`,
           },
         },
-        vars: { ansible_port: h.port, ansible_ssh_private_key_file: labKeyPath(), virtplay_known_hosts_file: labKnownHostsPath(), libvirt_uri: 'qemu:///session' },
+        vars: {
+          ansible_port: h.port,
+          ansible_ssh_private_key_file: labKeyPath(),
+          virtplay_known_hosts_file: labKnownHostsPath(),
+          libvirt_uri: 'qemu:///session',
+        },
       },
     };
     const invFile = join(invDir, 'hostile.yml');
@@ -126,9 +131,17 @@ t.test('hostile guest names, disk and ISO paths, inventory values: converted, id
       t.equal(disk?.sourcePath, g.disk, `${JSON.stringify(g.name)}: disk source unchanged`, nlTodo);
       t.equal(disk?.bus, 'virtio', `${JSON.stringify(g.name)}: disk on virtio`);
       t.equal(disk?.target, 'vda', `${JSON.stringify(g.name)}: disk is vda`);
-      t.same(dom.interfaces().map((i) => i.model), ['virtio'], `${JSON.stringify(g.name)}: NIC virtio`);
+      t.same(
+        dom.interfaces().map((i) => i.model),
+        ['virtio'],
+        `${JSON.stringify(g.name)}: NIC virtio`,
+      );
       const cd = dom.disks().filter((d) => d.isCdrom);
-      t.same(cd.map((d) => d.sourcePath), [iso], `${JSON.stringify(g.name)}: the ISO with its hostile path is in the CD-ROM drive`);
+      t.same(
+        cd.map((d) => d.sourcePath),
+        [iso],
+        `${JSON.stringify(g.name)}: the ISO with its hostile path is in the CD-ROM drive`,
+      );
       t.equal(dom.bootDisk()?.target, 'vda', `${JSON.stringify(g.name)}: boots from vda`);
     }
 

@@ -75,7 +75,9 @@ async function buildImage(image: PhonyImage, dest: string): Promise<void> {
       'mkfs ntfs /dev/sda1',
       'mount /dev/sda1 /',
       'mkdir-p /Windows/System32/config',
-      ...(image === 'broken' ? ['write /Windows/System32/drivers "not a directory"'] : ['mkdir-p /Windows/System32/drivers', 'write /Windows/System32/drivers/atapi.sys "phony atapi.sys"']),
+      ...(image === 'broken'
+        ? ['write /Windows/System32/drivers "not a directory"']
+        : ['mkdir-p /Windows/System32/drivers', 'write /Windows/System32/drivers/atapi.sys "phony atapi.sys"']),
       'mkdir-p /Windows/Temp',
       `upload ${system} /Windows/System32/config/SYSTEM`,
       `upload ${software} /Windows/System32/config/SOFTWARE`,
@@ -90,7 +92,11 @@ async function buildImage(image: PhonyImage, dest: string): Promise<void> {
   }
 }
 
-const ISO_DRIVERS: Record<string, string[]> = { viostor: ['viostor.inf', 'viostor.sys', 'viostor.cat'], NetKVM: ['netkvm.inf', 'netkvm.sys', 'netkvm.cat'], vioserial: ['vioser.inf', 'vioser.sys', 'vioser.cat'] };
+const ISO_DRIVERS: Record<string, string[]> = {
+  viostor: ['viostor.inf', 'viostor.sys', 'viostor.cat'],
+  NetKVM: ['netkvm.inf', 'netkvm.sys', 'netkvm.cat'],
+  vioserial: ['vioser.inf', 'vioser.sys', 'vioser.cat'],
+};
 
 /** The fake virtio-win ISO; `without` leaves out folders such as 'viostor/2k8R2'. */
 async function buildIso(dest: string, without: string[]): Promise<void> {
@@ -166,7 +172,14 @@ async function placePhony(host: string, name: string, image: string, iso: string
  * disk, e1000, no agent channel: a pristine Windows), shut off; `qcow2` converts its disk to qcow2
  * (domain-xml.sh then declares driver type qcow2).
  */
-export async function definePhony(host: string, name: string, image: string, iso: string, osVariant: string, opts: { qcow2?: boolean } = {}): Promise<PlacedPhony> {
+export async function definePhony(
+  host: string,
+  name: string,
+  image: string,
+  iso: string,
+  osVariant: string,
+  opts: { qcow2?: boolean } = {},
+): Promise<PlacedPhony> {
   const p = await placePhony(host, name, image, iso, opts.qcow2 ?? false);
   await defineWindowsEra(host, name, ['--no-agent', '--os-variant', osVariant], p.disk, '-', join(p.dir, 'serial.log'));
   return p;
@@ -175,17 +188,33 @@ export async function definePhony(host: string, name: string, image: string, iso
 export const removePhony = (p: PlacedPhony): Promise<void> => removeLabGuest(p);
 
 /** Reads registry values and files back from a shut-off phony disk (guestfish read-only, hivexget), as root. */
-export async function readBack(disk: string, values: [hive: 'SYSTEM' | 'SOFTWARE', key: string, value: string][], files: string[]): Promise<{ values: string[]; files: boolean[] }> {
+export async function readBack(
+  disk: string,
+  values: [hive: 'SYSTEM' | 'SOFTWARE', key: string, value: string][],
+  files: string[],
+): Promise<{ values: string[]; files: boolean[] }> {
   const tmp = mkdtempSync(join(tmpdir(), 'vp-read-'));
   try {
-    const script = ['run', 'mount-ro /dev/sda1 /', `download /Windows/System32/config/SYSTEM ${join(tmp, 'SYSTEM')}`, `download /Windows/System32/config/SOFTWARE ${join(tmp, 'SOFTWARE')}`, ...files.map((f) => `is-file "${f}"`)].join('\n');
+    const script = [
+      'run',
+      'mount-ro /dev/sda1 /',
+      `download /Windows/System32/config/SYSTEM ${join(tmp, 'SYSTEM')}`,
+      `download /Windows/System32/config/SOFTWARE ${join(tmp, 'SOFTWARE')}`,
+      ...files.map((f) => `is-file "${f}"`),
+    ].join('\n');
     const out = await must(['guestfish', '--ro', '-a', disk], { stdin: script, env: guestfsEnv() });
     const got: string[] = [];
     for (const [hive, key, value] of values) {
       const r = await run(['hivexget', join(tmp, hive), key, value]);
       got.push(r.code === 0 ? r.stdout.trim() : `(absent: ${r.stderr.trim().split('\n')[0]})`);
     }
-    return { values: got, files: out.trim().split('\n').map((l) => l === 'true') };
+    return {
+      values: got,
+      files: out
+        .trim()
+        .split('\n')
+        .map((l) => l === 'true'),
+    };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,27 +4,69 @@
  */
 import t from 'tap';
 import { regFile } from '../../../modules/bootstrap/offline/registry-file.js';
-import { folderFromInspection, parsePreflight, planWindowsInjection, usesDriverDatabase, verifyInjection, type Inspection } from '../../../modules/bootstrap/offline/windows-inject.js';
+import {
+  folderFromInspection,
+  parsePreflight,
+  planWindowsInjection,
+  usesDriverDatabase,
+  verifyInjection,
+  type Inspection,
+} from '../../../modules/bootstrap/offline/windows-inject.js';
 import { backupPath } from '../../../modules/bootstrap/offline/offline-strategy.js';
 
 const PREFLIGHT = [
-  'VIRTPLAY-ISO /viostor', 'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.inf', 'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.sys', 'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.cat',
-  'VIRTPLAY-ISO /NetKVM/2k16/amd64/netkvm.inf', 'VIRTPLAY-ISO /NetKVM/2k16/amd64/netkvm.sys', 'VIRTPLAY-ISO /viostor/2k8R2/amd64/viostor.inf',
-  'VIRTPLAY-ROOT /dev/sda2', 'VIRTPLAY-I type=windows', 'VIRTPLAY-I distro=windows', 'VIRTPLAY-I product-name=Windows Server 2016 Standard', 'VIRTPLAY-I product-variant=Server',
-  'VIRTPLAY-I major-version=10', 'VIRTPLAY-I minor-version=0', 'VIRTPLAY-I arch=x86_64', 'VIRTPLAY-I osinfo=win2k16', 'VIRTPLAY-I windows-systemroot=/Windows', 'VIRTPLAY-I windows-current-control-set=ControlSet002',
+  'VIRTPLAY-ISO /viostor',
+  'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.inf',
+  'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.sys',
+  'VIRTPLAY-ISO /viostor/2k16/amd64/viostor.cat',
+  'VIRTPLAY-ISO /NetKVM/2k16/amd64/netkvm.inf',
+  'VIRTPLAY-ISO /NetKVM/2k16/amd64/netkvm.sys',
+  'VIRTPLAY-ISO /viostor/2k8R2/amd64/viostor.inf',
+  'VIRTPLAY-ROOT /dev/sda2',
+  'VIRTPLAY-I type=windows',
+  'VIRTPLAY-I distro=windows',
+  'VIRTPLAY-I product-name=Windows Server 2016 Standard',
+  'VIRTPLAY-I product-variant=Server',
+  'VIRTPLAY-I major-version=10',
+  'VIRTPLAY-I minor-version=0',
+  'VIRTPLAY-I arch=x86_64',
+  'VIRTPLAY-I osinfo=win2k16',
+  'VIRTPLAY-I windows-systemroot=/Windows',
+  'VIRTPLAY-I windows-current-control-set=ControlSet002',
 ].join('\n');
 
 t.test('regFile: ancestors first, typed values in hivexregedit notation', async (t) => {
   const text = regFile('HKEY_LOCAL_MACHINE\\SYSTEM', [
-    { path: ['A', 'B'], values: [['S', { type: 'sz', value: 'x "y" \\z' }], ['D', { type: 'dword', value: 255 }], ['E', { type: 'expand_sz', value: '%R%\\a' }]] },
-    { path: ['A', 'C'], values: [['', { type: 'multi_sz', value: ['ab'] }], ['B', { type: 'binary', value: [1, 255] }]] },
+    {
+      path: ['A', 'B'],
+      values: [
+        ['S', { type: 'sz', value: 'x "y" \\z' }],
+        ['D', { type: 'dword', value: 255 }],
+        ['E', { type: 'expand_sz', value: '%R%\\a' }],
+      ],
+    },
+    {
+      path: ['A', 'C'],
+      values: [
+        ['', { type: 'multi_sz', value: ['ab'] }],
+        ['B', { type: 'binary', value: [1, 255] }],
+      ],
+    },
   ]);
   t.equal(
     text,
     [
-      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A]', '',
-      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A\\B]', '"S"=str(1):"x \\"y\\" \\\\z"', '"D"=dword:000000ff', '"E"=str(2):"%R%\\\\a"', '',
-      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A\\C]', '@=hex(7):61,00,62,00,00,00,00,00', '"B"=hex:01,ff', '',
+      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A]',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A\\B]',
+      '"S"=str(1):"x \\"y\\" \\\\z"',
+      '"D"=dword:000000ff',
+      '"E"=str(2):"%R%\\\\a"',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SYSTEM\\A\\C]',
+      '@=hex(7):61,00,62,00,00,00,00,00',
+      '"B"=hex:01,ff',
+      '',
     ].join('\n'),
   );
 });
@@ -49,7 +91,10 @@ t.test('the work list for 2016: files, DriverDatabase keys on the recorded contr
   t.same(plan.drivers, ['viostor', 'NetKVM']);
   t.equal(plan.netkvm, true);
   t.match(plan.warnings.join('\n'), /no vioserial/);
-  const ops = plan.spec.trim().split('\n').map((l) => l.split('\t'));
+  const ops = plan.spec
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
   t.same(ops[0], ['mkdir', '/Windows/Drivers/VirtIO']);
   t.ok(ops.some((o) => o[0] === 'copy' && o[1] === '/viostor/2k16/amd64/viostor.sys' && o[2] === '/Windows/system32/drivers/viostor.sys'));
   const merge = ops.find((o) => o[0] === 'merge')!;
@@ -59,7 +104,11 @@ t.test('the work list for 2016: files, DriverDatabase keys on the recorded contr
   t.notMatch(reg, /CriticalDeviceDatabase/);
   t.ok(ops.some((o) => o[0] === 'append-path' && o[3] === '\\Microsoft\\Windows\\CurrentVersion|DevicePath|%SystemRoot%\\Drivers\\VirtIO'));
   const ok = plan.expect.map((e) =>
-    e.kind === 'file' ? `VIRTPLAY-FILE ${e.path}\ttrue` : e.kind === 'key' ? `VIRTPLAY-KEY ${e.hive}\t${e.key}\tyes` : `VIRTPLAY-READ ${e.hive}\t${e.key}\t${e.value}\t${e.want}`,
+    e.kind === 'file'
+      ? `VIRTPLAY-FILE ${e.path}\ttrue`
+      : e.kind === 'key'
+        ? `VIRTPLAY-KEY ${e.hive}\t${e.key}\tyes`
+        : `VIRTPLAY-READ ${e.hive}\t${e.key}\t${e.value}\t${e.want}`,
   );
   t.same(verifyInjection([...ok, 'VIRTPLAY-INJECT-DONE'].join('\n'), plan.expect), []);
   const bad = ok.map((l) => (l.includes('\tStart\t') ? l.replace(/\t0$/, '\t3') : l));

@@ -21,7 +21,8 @@ t.test('missing tools are named with their Debian packages', async (t) => {
   });
   const conn = openLocal('localhost');
   await t.rejects(checkOfflineTools({ conn }, 'win05'), {
-    message: /the host lacks guestfish, hivexget, hivexregedit, qemu-img for the offline conversion: install the Debian packages libguestfs-tools libhivex-bin libwin-hivex-perl qemu-utils .*Nothing was changed/,
+    message:
+      /the host lacks guestfish, hivexget, hivexregedit, qemu-img for the offline conversion: install the Debian packages libguestfs-tools libhivex-bin libwin-hivex-perl qemu-utils .*Nothing was changed/,
   });
   process.env.PATH = path;
   // This machine has them all (the lab installs them): no error.

@@ -18,13 +18,25 @@ for (const file of ['pc-ide-e1000-win2k8r2.xml', 'pc-ide-cdrom-e1000-win2k8r2.xm
   t.test(file, async (t) => {
     const orig = Domain.parse(corpus(file));
     const boot = orig.bootDisk()!;
-    const s0: BootstrapState = { phase: 'attach', dummy: '/var/lib/libvirt/images/x.virtplay-dummy-0a1b2c3d.qcow2', boot: boot.sourcePath!, iso: '/isos/virtio-win.iso', wasRunning: true };
+    const s0: BootstrapState = {
+      phase: 'attach',
+      dummy: '/var/lib/libvirt/images/x.virtplay-dummy-0a1b2c3d.qcow2',
+      boot: boot.sourcePath!,
+      iso: '/isos/virtio-win.iso',
+      wasRunning: true,
+    };
     const nicsBefore = orig.interfaces().map((i) => `${i.mac}=${i.model}`);
 
     const a = again(orig);
     const attached = attachPlan(a, s0);
-    t.ok(attached.some((c) => c.startsWith('dummy disk')), 'dummy attached');
-    t.ok(attached.some((c) => /driver ISO/.test(c)), 'ISO attached');
+    t.ok(
+      attached.some((c) => c.startsWith('dummy disk')),
+      'dummy attached',
+    );
+    t.ok(
+      attached.some((c) => /driver ISO/.test(c)),
+      'ISO attached',
+    );
     t.equal(hasAgentChannel(a), true, 'agent channel present (added when missing)');
     t.equal(a.disks().find((d) => d.sourcePath === s0.dummy)?.bus, 'virtio');
     t.equal(a.disks().find((d) => d.sourcePath === s0.boot)?.bus, boot.bus, 'the boot disk is not touched while attaching');
@@ -39,8 +51,14 @@ for (const file of ['pc-ide-e1000-win2k8r2.xml', 'pc-ide-cdrom-e1000-win2k8r2.xm
     const sw = again(i);
     const sIn = readState(sw)!;
     const switched = switchPlan(sw, sIn, 'g');
-    t.ok(switched.some((c) => c.startsWith('dummy disk')), 'dummy detached');
-    t.ok(switched.some((c) => /^interface .*-> virtio \(with the disk switch\)$/.test(c)), 'the NIC changes with the disk');
+    t.ok(
+      switched.some((c) => c.startsWith('dummy disk')),
+      'dummy detached',
+    );
+    t.ok(
+      switched.some((c) => /^interface .*-> virtio \(with the disk switch\)$/.test(c)),
+      'the NIC changes with the disk',
+    );
     const b = again(sw);
     const moved = b.disks().find((d) => d.sourcePath === s0.boot)!;
     t.equal(moved.bus, 'virtio');
@@ -64,7 +82,11 @@ for (const file of ['pc-ide-e1000-win2k8r2.xml', 'pc-ide-cdrom-e1000-win2k8r2.xm
     const back = r.disks().find((d) => d.sourcePath === s0.boot)!;
     t.equal(back.bus, boot.bus, 'boot disk back on its old bus');
     t.equal(back.target, boot.target, 'and its old target');
-    t.same(r.interfaces().map((n) => `${n.mac}=${n.model}`), nicsBefore, 'NIC models back');
+    t.same(
+      r.interfaces().map((n) => `${n.mac}=${n.model}`),
+      nicsBefore,
+      'NIC models back',
+    );
     t.equal(lifecycle(r, 'on_reboot'), lifecycle(orig, 'on_reboot') ?? 'restart');
     t.equal(r.disks().find((d) => d.sourcePath === s0.dummy)?.bus, 'virtio', 'dummy back, for the next attempt');
     const rs = readState(r)!;
@@ -93,7 +115,16 @@ t.test('NetKVM not staged: the NIC keeps its model at the switch', async (t) => 
 t.test('offline strategy: inject, installed (offline evidence), switch, rollback to inject; no dummy anywhere', async (t) => {
   const orig = Domain.parse(corpus('pc-ide-e1000-win2k8r2.xml'));
   const boot = orig.bootDisk()!;
-  const s0: BootstrapState = { phase: 'inject', strategy: 'offline', dummy: '', boot: boot.sourcePath!, backup: `${boot.sourcePath}.virtplay-backup-0a1b2c3d`, iso: '/isos/virtio-win.iso', wasRunning: false, identity: 'Windows Server 2008 R2 Standard' };
+  const s0: BootstrapState = {
+    phase: 'inject',
+    strategy: 'offline',
+    dummy: '',
+    boot: boot.sourcePath!,
+    backup: `${boot.sourcePath}.virtplay-backup-0a1b2c3d`,
+    iso: '/isos/virtio-win.iso',
+    wasRunning: false,
+    identity: 'Windows Server 2008 R2 Standard',
+  };
   const a = again(orig);
   t.same(injectPlan(a, s0), ['bootstrap phase: inject']);
   t.same(a.disks().length, orig.disks().length, 'no disk added');
@@ -106,12 +137,24 @@ t.test('offline strategy: inject, installed (offline evidence), switch, rollback
   t.equal(readState(again(i))?.evidence, 'offline');
   const sw = again(i);
   const switched = switchPlan(sw, readState(sw)!, 'g');
-  t.notOk(switched.some((c) => c.startsWith('dummy disk')), 'no dummy to detach');
+  t.notOk(
+    switched.some((c) => c.startsWith('dummy disk')),
+    'no dummy to detach',
+  );
   t.equal(sw.disks().find((d) => d.sourcePath === s0.boot)?.target, 'vda');
   const rb = again(sw);
   const rolled = rollbackPlan(rb, readState(rb)!, 'g', 'no boot');
-  t.notOk(rolled.some((c) => c.startsWith('dummy disk')), 'no dummy to put back');
+  t.notOk(
+    rolled.some((c) => c.startsWith('dummy disk')),
+    'no dummy to put back',
+  );
   const after = readState(again(rb))!;
   t.match(after, { phase: 'inject', rolledBack: 'no boot', backup: s0.backup });
-  t.equal(again(rb).disks().find((d) => d.sourcePath === s0.boot)?.bus, boot.bus, 'boot disk back on its bus');
+  t.equal(
+    again(rb)
+      .disks()
+      .find((d) => d.sourcePath === s0.boot)?.bus,
+    boot.bus,
+    'boot disk back on its bus',
+  );
 });

@@ -75,7 +75,10 @@ t.test('the ISO is searched first: cmd.exe prints the drive letter that holds th
 
 t.test('pnputil: -i -a / -a before Windows 10, /add-driver [/install] from 10 on', async (t) => {
   const old = driverFolder(os['2008r2']!) as DriverFolder;
-  t.same(pnputilExec(old, 'D', 'viostor', 'install'), { path: 'C:\\Windows\\System32\\pnputil.exe', arg: ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\viostor.inf'] });
+  t.same(pnputilExec(old, 'D', 'viostor', 'install'), {
+    path: 'C:\\Windows\\System32\\pnputil.exe',
+    arg: ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\viostor.inf'],
+  });
   t.same(pnputilExec(old, 'E', 'NetKVM', 'stage').arg, ['-a', 'E:\\NetKVM\\2k8R2\\amd64\\netkvm.inf']);
   const w16 = driverFolder(os['2016']!) as DriverFolder;
   t.same(pnputilExec(w16, 'D', 'viostor', 'install').arg, ['/add-driver', 'D:\\viostor\\2k16\\amd64\\viostor.inf', '/install']);
@@ -94,14 +97,20 @@ t.test('guest-get-devices: the virtio block device with a driver, transitional o
 
 t.test('problem code: WMI on 2008/2008 R2/7, Get-PnpDevice from 8/2012 on', async (t) => {
   const old = driverFolder(os['2008r2']!) as DriverFolder;
-  t.same(problemCodeExec(old), { path: 'C:\\Windows\\System32\\wbem\\WMIC.exe', arg: ['path', 'Win32_PnPEntity', 'get', 'ConfigManagerErrorCode,PNPDeviceID', '/value'] });
+  t.same(problemCodeExec(old), {
+    path: 'C:\\Windows\\System32\\wbem\\WMIC.exe',
+    arg: ['path', 'Win32_PnPEntity', 'get', 'ConfigManagerErrorCode,PNPDeviceID', '/value'],
+  });
   const wmic = (code: number, dev = '1001') =>
     `\r\n\r\nConfigManagerErrorCode=0\r\nPNPDeviceID=PCI\\VEN_8086&DEV_100E&SUBSYS_11001AF4&REV_03\\3&13C0B0C5&0&18\r\n` +
     `\r\n\r\nConfigManagerErrorCode=${code}\r\nPNPDeviceID=PCI\\VEN_1AF4&DEV_${dev}&SUBSYS_00021AF4&REV_00\\3&13C0B0C5&0&28\r\n\r\n`;
   t.equal(parseProblemCode(old, wmic(52)), 52, 'Code 52 read through WMI');
   t.equal(parseProblemCode(old, wmic(0, '1042')), 0);
   t.equal(parseProblemCode(old, wmic(28)), 28, 'no driver');
-  const utf16 = `\uFEFF${wmic(52)}`.split('').map((c) => `${c}\0`).join('');
+  const utf16 = `\uFEFF${wmic(52)}`
+    .split('')
+    .map((c) => `${c}\0`)
+    .join('');
   t.equal(parseProblemCode(old, utf16), 52, 'wmic writing UTF-16 to the pipe');
   t.equal(parseProblemCode(old, '\r\n\r\nConfigManagerErrorCode=0\r\nPNPDeviceID=ACPI\\PNP0A03\\0\r\n'), undefined, 'device not listed');
 
@@ -129,7 +138,13 @@ t.test('the signing trap and the missing folder are told apart, each with what i
 });
 
 t.test('without an agent: the operator gets the folders from the libosinfo id virt-install recorded', async (t) => {
-  t.same(folderFromDefinition('http://microsoft.com/win/2k8r2', 'x86_64'), { version: '2k8R2', arch: 'amd64', is64: true, modernPnputil: false, hasGetPnpDevice: false });
+  t.same(folderFromDefinition('http://microsoft.com/win/2k8r2', 'x86_64'), {
+    version: '2k8R2',
+    arch: 'amd64',
+    is64: true,
+    modernPnputil: false,
+    hasGetPnpDevice: false,
+  });
   t.equal(folderFromDefinition('http://microsoft.com/win/10', 'i686')?.arch, 'x86');
   t.equal(folderFromDefinition('http://debian.org/debian/12', 'x86_64'), undefined);
   const steps = manualInstallSteps('/isos/virtio-win.iso', folderFromDefinition('http://microsoft.com/win/2k8r2', 'x86_64'));
@@ -144,10 +159,17 @@ t.test('without an agent: the operator gets the folders from the libosinfo id vi
   t.match(manualInstallSteps('/i.iso', undefined), /<your Windows version>/);
 });
 
-t.test('the old adapter\'s addresses, for the note that a static address must be set again', async (t) => {
+t.test("the old adapter's addresses, for the note that a static address must be set again", async (t) => {
   t.equal(
     adapterAddresses([
-      { name: 'Local Area Connection', 'hardware-address': '52:54:00:12:34:56', 'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '10.0.2.15', prefix: 24 }, { 'ip-address-type': 'ipv6', 'ip-address': 'fe80::1', prefix: 64 }] },
+      {
+        name: 'Local Area Connection',
+        'hardware-address': '52:54:00:12:34:56',
+        'ip-addresses': [
+          { 'ip-address-type': 'ipv4', 'ip-address': '10.0.2.15', prefix: 24 },
+          { 'ip-address-type': 'ipv6', 'ip-address': 'fe80::1', prefix: 64 },
+        ],
+      },
       { name: 'Loopback Pseudo-Interface 1', 'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }] },
     ]),
     'Local Area Connection (52:54:00:12:34:56): 10.0.2.15/24',

@@ -2,7 +2,10 @@ import t from 'tap';
 import { secretValues } from '../../../engine/report/redact.js';
 
 t.test('the CLI masks the values of secret-named inventory and extra vars', async (t) => {
-  t.same(secretValues({ ansible_ssh_private_key_passphrase: 'hunter2', libvirt_uri: 'qemu:///system', nested: { api_token: 'tok' } }).sort(), ['hunter2', 'tok']);
+  t.same(secretValues({ ansible_ssh_private_key_passphrase: 'hunter2', libvirt_uri: 'qemu:///system', nested: { api_token: 'tok' } }).sort(), [
+    'hunter2',
+    'tok',
+  ]);
 });
 
 t.test('a path to a key file is not a secret; the key passphrase is', async (t) => {

@@ -3,14 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  checkHostKey,
-  fingerprintSha256,
-  hostsFieldMatches,
-  knownHostsName,
-  loadKnownHosts,
-  parseKnownHosts,
-} from '../../../engine/connection/known-hosts.js';
+import { checkHostKey, fingerprintSha256, hostsFieldMatches, knownHostsName, loadKnownHosts, parseKnownHosts } from '../../../engine/connection/known-hosts.js';
 import { preferredHostKeyAlgorithms, verifyHostKey } from '../../../engine/connection/host-key.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'virtplay-kh-'));
@@ -108,14 +101,9 @@ t.test('decisions: known, unknown, changed (with its line), revoked, other key t
   const file = join(dir, 'decide');
   writeFileSync(
     file,
-    [
-      '# hosts',
-      line('web1', aEcdsa),
-      line('web1', a),
-      line('[web2]:2222', b),
-      `@revoked * ${c.type} ${c.b64}`,
-      `@cert-authority * ${c.type} ${c.b64}`,
-    ].join('\n') + '\n',
+    ['# hosts', line('web1', aEcdsa), line('web1', a), line('[web2]:2222', b), `@revoked * ${c.type} ${c.b64}`, `@cert-authority * ${c.type} ${c.b64}`].join(
+      '\n',
+    ) + '\n',
   );
   const entries = loadKnownHosts([join(dir, 'missing'), file]);
   t.equal(entries.length, 5, 'a missing file is empty');

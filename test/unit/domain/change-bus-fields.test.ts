@@ -28,7 +28,9 @@ const rows: [string, string | undefined, readonly string[]][] = [
 
 t.test('geometry translation is IDE-only (libvirt: "CHS translation mode can only be set for \'ide\' bus")', async (t) => {
   t.ok(BUS_ONLY_ATTRS.some(([e, a, b]) => e === 'geometry' && a === 'trans' && b.join() === 'ide'));
-  const d = Domain.parse(`<domain type='qemu'><name>g</name><devices><disk type='file' device='disk'><source file='/d/a.img'/><target dev='hda' bus='ide'/><geometry cyls='100' heads='16' secs='63' trans='lba'/></disk></devices></domain>`);
+  const d = Domain.parse(
+    `<domain type='qemu'><name>g</name><devices><disk type='file' device='disk'><source file='/d/a.img'/><target dev='hda' bus='ide'/><geometry cyls='100' heads='16' secs='63' trans='lba'/></disk></devices></domain>`,
+  );
   changeBus(d, d.disks()[0]!, 'virtio');
   t.same(d.disks()[0]!.el.child('geometry')?.attrs, { cyls: '100', heads: '16', secs: '63' }, 'the geometry stays (virtio-blk takes it), its translation goes');
 });

@@ -28,21 +28,79 @@ t.test('formatting, quotes, attribute order, comments and aliases do not count',
 });
 
 t.test('real changes count', async (t) => {
-  t.notOk(semanticEqual(base, edit((d) => d.changeBus(must(d.disks()[0]), 'virtio'))), 'a bus change');
-  t.notOk(semanticEqual(base, edit((d) => { must(d.interfaces()[0]).mac = '52:54:00:00:00:01'; })), 'a MAC change');
-  t.notOk(semanticEqual(base, edit((d) => d.removeDisk(must(d.disks()[1])))), 'a removed CD-ROM');
-  t.notOk(semanticEqual(base, edit((d) => { (must(d.disks()[0]) as { bootOrder: number }).bootOrder = 1; })), 'a boot order');
-  t.notOk(semanticEqual(base, edit((d) => { d.osBoot = ['cdrom']; })), 'os boot');
+  t.notOk(
+    semanticEqual(
+      base,
+      edit((d) => d.changeBus(must(d.disks()[0]), 'virtio')),
+    ),
+    'a bus change',
+  );
+  t.notOk(
+    semanticEqual(
+      base,
+      edit((d) => {
+        must(d.interfaces()[0]).mac = '52:54:00:00:00:01';
+      }),
+    ),
+    'a MAC change',
+  );
+  t.notOk(
+    semanticEqual(
+      base,
+      edit((d) => d.removeDisk(must(d.disks()[1]))),
+    ),
+    'a removed CD-ROM',
+  );
+  t.notOk(
+    semanticEqual(
+      base,
+      edit((d) => {
+        (must(d.disks()[0]) as { bootOrder: number }).bootOrder = 1;
+      }),
+    ),
+    'a boot order',
+  );
+  t.notOk(
+    semanticEqual(
+      base,
+      edit((d) => {
+        d.osBoot = ['cdrom'];
+      }),
+    ),
+    'os boot',
+  );
   const addrChanged = base.replace("slot='0x03' function='0x0'/>\n    </interface>", "slot='0x09' function='0x0'/>\n    </interface>");
   t.not(addrChanged, base);
   t.notOk(semanticEqual(base, addrChanged), 'an address both sides have, changed');
-  t.ok(semanticEqual(base, edit((d) => { must(d.interfaces()[0]).address = undefined; })), 'an address only one side has');
-  t.same(semanticDiff(base, edit((d) => { d.name = 'other'; })), ['domain/name[1]: text "w2k8r2-scsi" != "other"']);
+  t.ok(
+    semanticEqual(
+      base,
+      edit((d) => {
+        must(d.interfaces()[0]).address = undefined;
+      }),
+    ),
+    'an address only one side has',
+  );
+  t.same(
+    semanticDiff(
+      base,
+      edit((d) => {
+        d.name = 'other';
+      }),
+    ),
+    ['domain/name[1]: text "w2k8r2-scsi" != "other"'],
+  );
 });
 
 t.test('unused controller removed vs. still used', async (t) => {
   // the lsilogic controller is used by sda: dropping only the controller is implicit (libvirt re-adds it)
-  t.ok(semanticEqual(base, edit((d) => d.controllers('scsi')[0]?.el.remove())), 'dropping a controller a disk still uses is no change');
+  t.ok(
+    semanticEqual(
+      base,
+      edit((d) => d.controllers('scsi')[0]?.el.remove()),
+    ),
+    'dropping a controller a disk still uses is no change',
+  );
   // after moving sda to virtio nobody uses it: its removal is a real change
   const moved = edit((d) => d.changeBus(must(d.disks()[0]), 'virtio'));
   const movedAndRemoved = edit((d) => {

@@ -51,7 +51,10 @@ t.test('pc, IDE disk + IDE CD-ROM: only the disk moves', async (t) => {
 t.test('q35, two SATA disks + SATA CD-ROM -> vda, vdb; built-in SATA controller kept', async (t) => {
   const dom = Domain.parse(definedXml('q35-sata2-cdrom-e1000-win10'));
   const conv = convertToVirtio(dom);
-  t.same(conv.disks, [{ from: 'sda', to: 'vda' }, { from: 'sdb', to: 'vdb' }]);
+  t.same(conv.disks, [
+    { from: 'sda', to: 'vda' },
+    { from: 'sdb', to: 'vdb' },
+  ]);
   t.same(conv.removedControllers, [], 'the CD-ROM still uses SATA 0, and it is built in anyway');
   t.equal(dom.findDisk('sdc')?.bus, 'sata');
   t.equal(...golden('q35-sata2-cdrom-to-virtio', dom.toXml()), 'output equals golden/q35-sata2-cdrom-to-virtio.out.xml');
@@ -61,7 +64,10 @@ t.test('pc, SCSI disk on an lsilogic controller -> virtio; the controller is rem
   const dom = Domain.parse(definedXml('pc-scsi-lsilogic-e1000-win2k8r2'));
   const conv = convertToVirtio(dom);
   t.same(conv.disks, [{ from: 'sda', to: 'vda' }]);
-  t.same(conv.removedControllers.map((c) => `${c.type}/${c.model}`), ['scsi/lsilogic']);
+  t.same(
+    conv.removedControllers.map((c) => `${c.type}/${c.model}`),
+    ['scsi/lsilogic'],
+  );
   t.equal(dom.controllers('scsi').length, 0);
   t.equal(dom.controllers('ide').length, 1, 'the IDE CD-ROM keeps its controller');
   t.equal(...golden('pc-scsi-lsilogic-to-virtio', dom.toXml()), 'output equals golden/pc-scsi-lsilogic-to-virtio.out.xml');
@@ -70,14 +76,20 @@ t.test('pc, SCSI disk on an lsilogic controller -> virtio; the controller is rem
 t.test('pc, SATA disk: the AHCI controller (not built into i440fx) is removed', async (t) => {
   const dom = Domain.parse(definedXml('pc-sata-e1000-win10'));
   const conv = convertToVirtio(dom);
-  t.same(conv.removedControllers.map((c) => c.type), ['sata']);
+  t.same(
+    conv.removedControllers.map((c) => c.type),
+    ['sata'],
+  );
   t.equal(...golden('pc-sata-to-virtio', dom.toXml()), 'output equals golden/pc-sata-to-virtio.out.xml');
 });
 
 t.test('q35, SCSI disk + SCSI CD-ROM: the SCSI controller stays for the CD-ROM', async (t) => {
   const dom = Domain.parse(definedXml('q35-scsi2-cdrom-e1000-rhel7'));
   const conv = convertToVirtio(dom);
-  t.same(conv.disks, [{ from: 'sda', to: 'vda' }, { from: 'sdb', to: 'vdb' }]);
+  t.same(conv.disks, [
+    { from: 'sda', to: 'vda' },
+    { from: 'sdb', to: 'vdb' },
+  ]);
   t.same(conv.removedControllers, []);
   t.equal(dom.findDisk('sdc')?.isCdrom, true);
   t.equal(...golden('q35-scsi2-cdrom-to-virtio', dom.toXml()), 'output equals golden/q35-scsi2-cdrom-to-virtio.out.xml');
@@ -118,7 +130,10 @@ t.test('bus-only fields are dropped when the disk leaves their bus', async (t) =
   if (!d) throw new Error('no disk');
   dom.changeBus(d, 'virtio');
   t.same(d.el.child('target')?.attrs, { dev: 'vda', bus: 'virtio' });
-  t.same(d.el.elements().map((e) => e.name), ['source', 'target', 'serial', 'boot']);
+  t.same(
+    d.el.elements().map((e) => e.name),
+    ['source', 'target', 'serial', 'boot'],
+  );
   t.equal(d.serial, 'S1');
   t.ok(semanticEqual(dom, dom.clone()));
 });

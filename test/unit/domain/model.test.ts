@@ -12,9 +12,15 @@ t.test('typed access on a real domain', async (t) => {
   t.equal(dom.machineFamily, 'i440fx');
   t.equal(dom.arch, 'x86_64');
   t.same(dom.osBoot, ['hd']);
-  t.same(dom.disks().map((d) => [d.device, d.bus, d.target]), [
-    ['disk', 'ide', 'hda'], ['disk', 'ide', 'hdb'], ['disk', 'ide', 'hdc'], ['cdrom', 'ide', 'hdd'],
-  ]);
+  t.same(
+    dom.disks().map((d) => [d.device, d.bus, d.target]),
+    [
+      ['disk', 'ide', 'hda'],
+      ['disk', 'ide', 'hdb'],
+      ['disk', 'ide', 'hdc'],
+      ['cdrom', 'ide', 'hdd'],
+    ],
+  );
   const hda = dom.findDisk('hda');
   t.equal(hda?.driverName, 'qemu');
   t.equal(hda?.driverType, 'qcow2');
@@ -29,7 +35,10 @@ t.test('typed access on a real domain', async (t) => {
   t.equal(nic?.model, 'ne2k_pci');
   t.match(nic?.mac ?? '', /^52:54:00:/);
   t.equal(dom.findInterface((nic?.mac ?? '').toUpperCase())?.model, 'ne2k_pci', 'MAC lookup ignores case');
-  t.same(dom.controllers().map((c) => `${c.type}${c.index}`), ['usb0', 'usb0', 'usb0', 'usb0', 'pci0', 'ide0', 'virtio-serial0']);
+  t.same(
+    dom.controllers().map((c) => `${c.type}${c.index}`),
+    ['usb0', 'usb0', 'usb0', 'usb0', 'pci0', 'ide0', 'virtio-serial0'],
+  );
   t.ok(dom.devices('channel').length >= 1, 'generic device access');
   t.equal(dom.devices('memballoon')[0]?.el.attr('model'), 'virtio');
 });
@@ -97,7 +106,11 @@ t.test('metadata in our own namespace: attributes and JSON, other namespaces unt
 
   const bare = Domain.parse(`<domain type='qemu'><name>n</name><uuid>u</uuid><memory>1</memory></domain>`);
   bare.setMetadataAttrs({ a: 'b' });
-  t.same(bare.root.elements().map((e) => e.name), ['name', 'uuid', 'metadata', 'memory'], '<metadata> placed where libvirt puts it');
+  t.same(
+    bare.root.elements().map((e) => e.name),
+    ['name', 'uuid', 'metadata', 'memory'],
+    '<metadata> placed where libvirt puts it',
+  );
 });
 
 t.test('CD-ROM: add on the machine bus, insert a medium, eject', async (t) => {
@@ -106,7 +119,11 @@ t.test('CD-ROM: add on the machine bus, insert a medium, eject', async (t) => {
   t.equal(cd.bus, 'sata', 'q35 has no IDE');
   t.equal(cd.target, 'sdb');
   t.equal(cd.readonly, true);
-  t.same(q35.disks().map((d) => d.target), ['sda', 'sdb'], 'inserted after the last disk');
+  t.same(
+    q35.disks().map((d) => d.target),
+    ['sda', 'sdb'],
+    'inserted after the last disk',
+  );
   t.equal(q35.insertMedium(cd, '/isos/virtio-win.iso'), false, 'same medium: no change');
   t.equal(q35.insertMedium(cd, '/isos/other.iso'), true);
   t.equal(cd.sourceFile, '/isos/other.iso');
@@ -120,7 +137,9 @@ t.test('CD-ROM: add on the machine bus, insert a medium, eject', async (t) => {
   const pc2 = Domain.parse(definedXml('pc-ide-e1000-win2k8r2'));
   const cd2 = pc2.addCdrom({ file: '/isos/v.iso', bootOrder: undefined });
   t.same([cd2.bus, cd2.target, cd2.driverType], ['ide', 'hdb', 'raw']);
-  const empty = Domain.parse(definedXml('q35-sata-emptycdrom-e1000-debian11')).disks().find((d) => d.isCdrom);
+  const empty = Domain.parse(definedXml('q35-sata-emptycdrom-e1000-debian11'))
+    .disks()
+    .find((d) => d.isCdrom);
   t.equal(empty?.isEmpty, true);
 });
 
@@ -128,11 +147,20 @@ t.test('addDisk / removeDisk', async (t) => {
   const dom = Domain.parse(definedXml('pc-ide-e1000-win2k8r2'));
   const d = dom.addDisk({ bus: 'virtio', source: '/var/lib/dummy.qcow2', driver: { name: 'qemu', type: 'qcow2' } });
   t.equal(d.target, 'vda');
-  t.same(d.el.elements().map((e) => e.name), ['driver', 'source', 'target']);
+  t.same(
+    d.el.elements().map((e) => e.name),
+    ['driver', 'source', 'target'],
+  );
   t.equal(dom.addDisk({ bus: 'virtio', source: '/b', type: 'block' }).sourceDev, '/b');
-  t.same(dom.disks().map((x) => x.target), ['hda', 'vda', 'vdb']);
+  t.same(
+    dom.disks().map((x) => x.target),
+    ['hda', 'vda', 'vdb'],
+  );
   dom.removeDisk(d);
-  t.same(dom.disks().map((x) => x.target), ['hda', 'vdb']);
+  t.same(
+    dom.disks().map((x) => x.target),
+    ['hda', 'vdb'],
+  );
 });
 
 t.test('interface model: MAC and address kept, no-op when already set', async (t) => {

@@ -2,7 +2,17 @@ import t from 'tap';
 import { DomainXmlError, nextFreeTarget, numToTarget, targetPrefix, targetToNum } from '../../../modules/libvirt/domain/index.js';
 
 t.test('num_to_target / target_to_num, as virtinst numbers them', async (t) => {
-  const cases: [number, string][] = [[1, 'a'], [2, 'b'], [26, 'z'], [27, 'aa'], [28, 'ab'], [52, 'az'], [53, 'ba'], [702, 'zz'], [703, 'aaa']];
+  const cases: [number, string][] = [
+    [1, 'a'],
+    [2, 'b'],
+    [26, 'z'],
+    [27, 'aa'],
+    [28, 'ab'],
+    [52, 'az'],
+    [53, 'ba'],
+    [702, 'zz'],
+    [703, 'aaa'],
+  ];
   for (const [n, s] of cases) {
     t.equal(numToTarget(n), s, `${n} -> ${s}`);
     t.equal(targetToNum(`vd${s}`), n - 1, `vd${s} -> ${n - 1}`);

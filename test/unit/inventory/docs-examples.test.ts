@@ -55,7 +55,14 @@ t.test('ranges: www[01:50], db-[a:f], www[01:50:2]', async (t) => {
     t.equal(web.length, 50, f);
     t.equal(web[0], 'www01.example.com');
     t.equal(web[49], 'www50.example.com');
-    t.same(inv.groups.get('databases')?.hosts, ['db-a.example.com', 'db-b.example.com', 'db-c.example.com', 'db-d.example.com', 'db-e.example.com', 'db-f.example.com']);
+    t.same(inv.groups.get('databases')?.hosts, [
+      'db-a.example.com',
+      'db-b.example.com',
+      'db-c.example.com',
+      'db-d.example.com',
+      'db-e.example.com',
+      'db-f.example.com',
+    ]);
     const odd = inv.groups.get('odd')!.hosts;
     t.equal(odd.length, 25);
     t.same(odd.slice(0, 3), ['www01.example.com', 'www03.example.com', 'www05.example.com']);

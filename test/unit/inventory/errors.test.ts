@@ -12,8 +12,16 @@ const cases: Array<[string, string, string]> = [
   ['hostvars.yml', 'all:\n  hosts:\n    h1: [a]\n', "3:9: host 'h1' in group 'all' must be a mapping of the host's variables (or empty), got a list"],
   ['vars.yml', 'all:\n  vars: just a string\n', 'vars of group \'all\' must be a mapping of variable names to values, got the string "just a string"'],
   ['top.yml', '- a\n- b\n', "1:1: the inventory must be a mapping of group names (usually just 'all') to group definitions, got a list"],
-  ['group.yml', 'all:\n  children:\n    web: [h1]\n', "3:10: group 'web' must be a group definition (a mapping with hosts, vars and/or children, or empty), got a list"],
-  ['childvars.yml', 'all:\n  children:\n    web:\n      children:\n        app:\n          vars: 3\n', "6:17: vars of group 'app' must be a mapping of variable names to values, got the number 3"],
+  [
+    'group.yml',
+    'all:\n  children:\n    web: [h1]\n',
+    "3:10: group 'web' must be a group definition (a mapping with hosts, vars and/or children, or empty), got a list",
+  ],
+  [
+    'childvars.yml',
+    'all:\n  children:\n    web:\n      children:\n        app:\n          vars: 3\n',
+    "6:17: vars of group 'app' must be a mapping of variable names to values, got the number 3",
+  ],
   // YAML: syntax, duplicates, ranges, cycles
   ['dup.yml', 'all:\n  hosts:\n    h1:\n    h2:\n    h1:\n', "5:5: duplicate key 'h1' (first defined at line 3, column 5)"],
   ['syntax.yml', 'all:\n  hosts: {a: 1\n  vars:\n', '2:10: YAML syntax error:'],

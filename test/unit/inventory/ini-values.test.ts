@@ -41,10 +41,23 @@ t.test('literal_eval', async (t) => {
 });
 
 t.test('shlex splitting with comments and quotes', async (t) => {
-  t.same(shlexSplit('h1 a=1 b="x y" c=\'p q\' # comment').map((x) => x.value), ['h1', 'a=1', 'b=x y', 'c=p q']);
-  t.same(shlexSplit('h1 pw=abc#def').map((x) => x.value), ['h1', 'pw=abc'], '# starts a comment inside a word, as shlex');
-  t.same(shlexSplit('h1 a=x\\ y').map((x) => x.value), ['h1', 'a=x y']);
-  t.same(shlexSplit('  h1   a=1').map((x) => x.start), [2, 7]);
+  t.same(
+    shlexSplit('h1 a=1 b="x y" c=\'p q\' # comment').map((x) => x.value),
+    ['h1', 'a=1', 'b=x y', 'c=p q'],
+  );
+  t.same(
+    shlexSplit('h1 pw=abc#def').map((x) => x.value),
+    ['h1', 'pw=abc'],
+    '# starts a comment inside a word, as shlex',
+  );
+  t.same(
+    shlexSplit('h1 a=x\\ y').map((x) => x.value),
+    ['h1', 'a=x y'],
+  );
+  t.same(
+    shlexSplit('  h1   a=1').map((x) => x.start),
+    [2, 7],
+  );
 });
 
 t.test('INI host values and :vars values end to end', async (t) => {
@@ -66,7 +79,7 @@ empty=
   t.equal(v.int, 5);
   t.equal(v.str, '5', 'quote a number to keep it a string');
   t.equal(v.flag, true);
-  t.equal(v.lower, 'true', "lowercase true is not a Python literal: a string, as in Ansible");
+  t.equal(v.lower, 'true', 'lowercase true is not a Python literal: a string, as in Ansible');
   t.equal(v.path, '/dev/sda');
   t.same(v.list, [1, 2]);
   t.equal(v.spaced, 'two words');

@@ -49,12 +49,12 @@ t.test('host patterns', async (t) => {
     ['!phoenix', ['mail.example.com', 'bar.example.com', 'web3.lab', 'two.example.com', '192.0.2.10']],
     ['&staging', ['bar.example.com', 'two.example.com']],
     ['*.lab', ['web3.lab']],
-    ['web*', ['foo.example.com', 'bar.example.com', 'web3.lab'], ],
+    ['web*', ['foo.example.com', 'bar.example.com', 'web3.lab']],
     ['192.0.*', ['192.0.2.10']],
     ['one*.com:dbservers', ['one.example.com', 'two.example.com', '192.0.2.10']],
     ['*.example.com:!*servers', ['mail.example.com']],
     ['~(foo|bar)\\.example', ['foo.example.com', 'bar.example.com']],
-    ['~example', [], ],
+    ['~example', []],
     ['~.*example', ['mail.example.com', 'foo.example.com', 'bar.example.com', 'one.example.com', 'two.example.com']],
     ['webservers[0]', ['foo.example.com']],
     ['webservers[-1]', ['web3.lab']],
@@ -80,7 +80,11 @@ t.test('splitting keeps ranges, subscripts and IPv6 addresses whole', async (t) 
 
 t.test('a limit that matches nothing is an OptionsError listing the known hosts', async (t) => {
   const inv = await loadInventory(['h1,h2,']);
-  t.throws(() => selectHostsOrThrow(inv, 'web*'), { name: 'OptionsError', exitCode: EXIT.ERROR, message: "limit 'web*' matches no hosts (known hosts: h1, h2)" });
+  t.throws(() => selectHostsOrThrow(inv, 'web*'), {
+    name: 'OptionsError',
+    exitCode: EXIT.ERROR,
+    message: "limit 'web*' matches no hosts (known hosts: h1, h2)",
+  });
   t.same(selectHostsOrThrow(inv, 'h2'), ['h2']);
   t.throws(() => selectHosts(inv, 'all[5]'), { name: 'OptionsError', message: /index 5 is out of range/ });
   t.throws(() => selectHosts(inv, '~('), { name: 'OptionsError', message: /invalid regular expression/ });

@@ -11,12 +11,18 @@ t.test('kernel disk names in fstab and grub are found, comments and UUIDs are no
     '/dev/sr0 /media/cdrom iso9660 ro,user,noauto 0 0',
   ].join('\n');
   const refs = findDeviceNameRefs('/etc/fstab', fstab);
-  t.same(refs.map((r) => [r.line, r.device]), [
-    [3, '/dev/sda2'],
-    [4, '/dev/hdb1'],
-  ]);
+  t.same(
+    refs.map((r) => [r.line, r.device]),
+    [
+      [3, '/dev/sda2'],
+      [4, '/dev/hdb1'],
+    ],
+  );
   const grub = 'GRUB_CMDLINE_LINUX_DEFAULT="quiet root=/dev/sda1 resume=/dev/sdb2"\n';
-  t.same(findDeviceNameRefs('/etc/default/grub', grub).map((r) => r.device), ['/dev/sda1', '/dev/sdb2']);
+  t.same(
+    findDeviceNameRefs('/etc/default/grub', grub).map((r) => r.device),
+    ['/dev/sda1', '/dev/sdb2'],
+  );
   t.match(advice(refs[0]!), '/etc/fstab:3 names /dev/sda2, which becomes /dev/vda2');
   t.match(advice(refs[0]!), /UUID= or LABEL=/);
 });

@@ -22,7 +22,10 @@ t.test('markers are found with or without a line break after them', async (t) =>
   const u = '0a0b0c0d-0000-4000-8000-000000000001';
   const out = `${MARK}-begin${MARK}-inactive ${u}<domain><name>a&amp;b</name></domain>\n${MARK}-live ${u}\n<domain><name>a&amp;b</name><x/></domain>\n${MARK}-end\n`;
   const secs = splitMarked(out);
-  t.same(secs.map((s) => s.kind), ['begin', 'inactive', 'live', 'end']);
+  t.same(
+    secs.map((s) => s.kind),
+    ['begin', 'inactive', 'live', 'end'],
+  );
   const f = parseFacts('qemu:///system', out);
   const g = f.guests.get('a&b');
   t.equal(g?.running, true, 'a live XML means the guest is active');

@@ -51,7 +51,10 @@ t.test('append, read back, compare with the previous record', async (t) => {
   await appendHistory(path, h, rec('NIC virtio', 20));
   await appendHistory(path, await readHistory(path), rec('no virtio', 12, 1000));
   h = await readHistory(path);
-  t.same(h.records.map((r) => r.mean), [10, 20, 12]);
+  t.same(
+    h.records.map((r) => r.mean),
+    [10, 20, 12],
+  );
   t.same(readdirSync(join(dir, 'a', 'b')), ['win.json'], 'no temporary file left');
   t.match(readFileSync(path, 'utf8'), /^\{\n {2}"version": 1,/);
   t.equal(previousRecord(h, rec('no virtio', 0))?.mean, 10, 'same label and size first');

@@ -65,7 +65,13 @@ t.test('disk_write: in the folder of each guest image, once per folder', async (
   t.match(warnings, [/guest ccc: bare host not measured/]);
   t.match(r.msg, /a: 2 MiB written on the host in .*pool 3x/);
   const h = JSON.parse(readFileSync(history, 'utf8')) as { records: { guest: string; label: string; test: string; os: string }[] };
-  t.same(h.records.map((x) => [x.guest, x.label, x.test, x.os]), [['a', 'bare host', 'disk_write', 'host'], ['bb', 'bare host', 'disk_write', 'host']]);
+  t.same(
+    h.records.map((x) => [x.guest, x.label, x.test, x.os]),
+    [
+      ['a', 'bare host', 'disk_write', 'host'],
+      ['bb', 'bare host', 'disk_write', 'host'],
+    ],
+  );
   const forced = await hostIoBench.run(context(dir, [g3]).ctx, { size_mb: 1, runs: 1, host_dir: join(dir, 'other'), record: false });
   t.match((forced.guests as Record<string, GuestBenchResult>).ccc, { target_dir: join(dir, 'other') }, 'host_dir for storage without a folder');
   const missing = hostIoBench.run(context(dir, [g1]).ctx, { size_mb: 1, runs: 1, host_dir: join(dir, 'nope'), record: false });

@@ -54,14 +54,22 @@ t.test('Table 1 from three registered results', async (t) => {
   const checked = await ioBenchTable.run({ ...ctx, check: true }, { results: [base], chart_dir: join(dir, 'check') });
   t.notOk(existsSync(join(dir, 'check')), 'nothing written under --check');
   t.same(checked.charts, []);
-  const tables = r.tables as { guest: string; size_mb: number; baseline: string; columns: { label: string; mean: number; ratio_pct: number; runs: number[] }[] }[];
+  const tables = r.tables as {
+    guest: string;
+    size_mb: number;
+    baseline: string;
+    columns: { label: string; mean: number; ratio_pct: number; runs: number[] }[];
+  }[];
   t.equal(tables.length, 1);
   t.match(tables[0], { guest: 'win', size_mb: 100, baseline: 'no virtio', unit: 'bytes/s' });
-  t.same(tables[0]!.columns.map((c) => [c.label, c.mean, c.ratio_pct]), [
-    ['no virtio', 10_758_862, 100],
-    ['NIC virtio', 19_057_035, 177.1],
-    ['NIC+disk virtio', 23_885_505, 222],
-  ]);
+  t.same(
+    tables[0]!.columns.map((c) => [c.label, c.mean, c.ratio_pct]),
+    [
+      ['no virtio', 10_758_862, 100],
+      ['NIC virtio', 19_057_035, 177.1],
+      ['NIC+disk virtio', 23_885_505, 222],
+    ],
+  );
   t.same(tables[0]!.columns[0]!.runs, [9_768_456, 11_184_355, 1, 11_323_776, 99_999_999], 'every run is in the data for --json');
   t.same(JSON.parse(JSON.stringify(r.tables)), r.tables, 'plain JSON');
 });
@@ -79,11 +87,18 @@ t.test('labels override, baseline by label, several guests and sizes, loops, ski
       ['a', 1000],
     ],
   );
-  t.same(c.tables[0]!.columns.map((x) => [x.label, x.mean, x.ratio_pct, x.baseline]), [
-    ['before', 2, 50, false],
-    ['after', 4, 100, true],
-  ]);
-  t.same(c.tables[1]!.columns.map((x) => x.measured), [true, false], 'b was not measured after');
+  t.same(
+    c.tables[0]!.columns.map((x) => [x.label, x.mean, x.ratio_pct, x.baseline]),
+    [
+      ['before', 2, 50, false],
+      ['after', 4, 100, true],
+    ],
+  );
+  t.same(
+    c.tables[1]!.columns.map((x) => x.measured),
+    [true, false],
+    'b was not measured after',
+  );
   t.equal(c.tables[1]!.columns[0]!.ratio_pct, null, 'no baseline figure, no ratio');
   t.same(c.empty, ['disk'], 'a configuration without figures is named, in no table');
   const byWhen = { changed: false, skipped: true, results: [{ changed: false, skipped: true, skip_reason: 'Conditional result was False' }] };
@@ -94,7 +109,10 @@ t.test('labels override, baseline by label, several guests and sizes, loops, ski
 
 t.test('a register rendered as JSON text is read too', async (t) => {
   const c = collectTables([JSON.stringify(base), JSON.stringify(nic)]);
-  t.same(c.tables[0]!.columns.map((x) => x.ratio_pct), [100, 177.1]);
+  t.same(
+    c.tables[0]!.columns.map((x) => x.ratio_pct),
+    [100, 177.1],
+  );
 });
 
 t.test('bad input is a task error naming what is wrong', async (t) => {
@@ -124,11 +142,19 @@ t.test('the disk path and the network path: a table each, the bare host as a fou
       ['win', 'network_in', 100, ['no virtio', 'NIC virtio', 'bare host']],
     ],
   );
-  t.same(c.tables[1]!.columns.map((x) => x.ratio_pct), [100, 200, 500], "the network table's own first column is its baseline");
+  t.same(
+    c.tables[1]!.columns.map((x) => x.ratio_pct),
+    [100, 200, 500],
+    "the network table's own first column is its baseline",
+  );
   t.equal(c.tables[1]!.title, 'win: 100 MiB sent into the guest over TCP (network)');
   t.equal(c.tables[0]!.history_file, '/h/kvm1/win.json');
   const byLabel = collectTables([base, netBase, netNic], undefined, 'NIC virtio');
-  t.same(byLabel.tables.map((x) => x.baseline), ['no virtio', 'NIC virtio'], 'a baseline label a table lacks: its first column');
+  t.same(
+    byLabel.tables.map((x) => x.baseline),
+    ['no virtio', 'NIC virtio'],
+    'a baseline label a table lacks: its first column',
+  );
   // Charts go beside the history when no chart_dir is given.
   const dir = t.testdir({});
   const moved = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r).replaceAll('/h/kvm1', dir)) as Record<string, unknown>;
@@ -158,7 +184,12 @@ t.test('chart scale: linear from 0, logarithmic past a 20x spread', async (t) =>
   t.equal(log.log, true);
   t.same(log.ticks, [1, 10, 100, 1000, 10000]);
   t.equal(log.at(100), 0.5);
-  const svg = barChartSvg(buildTable('wide', [{ label: 'guest', runs: [4e6, 4.3e6, 4.4e6] }, { label: 'bare host', runs: [2.7e9, 2.7e9, 2.8e9] }]));
+  const svg = barChartSvg(
+    buildTable('wide', [
+      { label: 'guest', runs: [4e6, 4.3e6, 4.4e6] },
+      { label: 'bare host', runs: [2.7e9, 2.7e9, 2.8e9] },
+    ]),
+  );
   t.match(svg, 'MB/s (10^6 bytes/s), log scale;');
   t.equal(XMLValidator.validate(svg), true);
 });

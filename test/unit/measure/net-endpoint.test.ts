@@ -38,30 +38,44 @@ const refused = (port: number): Promise<boolean> =>
 
 for (const shell of ['/bin/sh', '/bin/busybox']) {
   const sh = shell === '/bin/busybox' ? 'busybox sh' : shell;
-  t.test(`into and out of the "guest" (${sh})`, { skip: shell === '/bin/busybox' && !(await run('sh', ['-c', 'command -v busybox']).then(() => true, () => false)) }, async (t) => {
-    for (const dir of ['in', 'out'] as const) {
-      const ep = startEndpoint(ctx, { direction: dir, bind: '127.0.0.1', port: 0, bytes: 8 * MiB, acceptTimeoutSec: 10, transferTimeoutSec: 60 });
-      const { port, pid } = await ep.port;
-      t.ok(port > 0 && pid > 1, `${dir}: listening on ${port}`);
-      const c = shell === '/bin/busybox' ? await run('busybox', ['sh', '-c', LINUX_NET_SCRIPT, 'virtplay-net', '127.0.0.1', String(port), '8', dir, '60']).then((r) => ({ ...r, code: 0 })) : await client(shell, ['127.0.0.1', String(port), '8', dir, '60']);
-      const g = parseGuestNet(c.stdout, c.stderr, c.code);
-      t.ok(g.ok, `${dir}: the client reports: ${c.stdout}${c.stderr}`);
-      if (g.ok && dir === 'in') {
-        t.equal(g.guest.bytes, 8 * MiB, 'the guest received every byte');
-        t.ok(g.guest.seconds >= 0 && g.guest.seconds < 60, `timed by the receiving "guest": ${g.guest.seconds} s (${g.guest.clock})`);
-        t.equal(g.guest.clock, shell === '/bin/busybox' ? 'uptime' : 'date', "date's %N where it has one, else /proc/uptime");
+  t.test(
+    `into and out of the "guest" (${sh})`,
+    {
+      skip:
+        shell === '/bin/busybox' &&
+        !(await run('sh', ['-c', 'command -v busybox']).then(
+          () => true,
+          () => false,
+        )),
+    },
+    async (t) => {
+      for (const dir of ['in', 'out'] as const) {
+        const ep = startEndpoint(ctx, { direction: dir, bind: '127.0.0.1', port: 0, bytes: 8 * MiB, acceptTimeoutSec: 10, transferTimeoutSec: 60 });
+        const { port, pid } = await ep.port;
+        t.ok(port > 0 && pid > 1, `${dir}: listening on ${port}`);
+        const c =
+          shell === '/bin/busybox'
+            ? await run('busybox', ['sh', '-c', LINUX_NET_SCRIPT, 'virtplay-net', '127.0.0.1', String(port), '8', dir, '60']).then((r) => ({ ...r, code: 0 }))
+            : await client(shell, ['127.0.0.1', String(port), '8', dir, '60']);
+        const g = parseGuestNet(c.stdout, c.stderr, c.code);
+        t.ok(g.ok, `${dir}: the client reports: ${c.stdout}${c.stderr}`);
+        if (g.ok && dir === 'in') {
+          t.equal(g.guest.bytes, 8 * MiB, 'the guest received every byte');
+          t.ok(g.guest.seconds >= 0 && g.guest.seconds < 60, `timed by the receiving "guest": ${g.guest.seconds} s (${g.guest.clock})`);
+          t.equal(g.guest.clock, shell === '/bin/busybox' ? 'uptime' : 'date', "date's %N where it has one, else /proc/uptime");
+        }
+        const r = await ep.result;
+        t.ok(r.ok, JSON.stringify(r));
+        if (r.ok) {
+          t.equal(r.transfer.bytes, 8 * MiB, 'the host counted every byte');
+          t.ok(r.transfer.seconds > 0, 'timed on the host');
+          t.equal(r.transfer.peer, '127.0.0.1');
+          t.equal(transferRun(r.transfer).bytes_per_sec, (8 * MiB) / r.transfer.seconds);
+        }
+        t.ok(await refused(port), `${dir}: nothing listens on ${port} after the run`);
       }
-      const r = await ep.result;
-      t.ok(r.ok, JSON.stringify(r));
-      if (r.ok) {
-        t.equal(r.transfer.bytes, 8 * MiB, 'the host counted every byte');
-        t.ok(r.transfer.seconds > 0, 'timed on the host');
-        t.equal(r.transfer.peer, '127.0.0.1');
-        t.equal(transferRun(r.transfer).bytes_per_sec, (8 * MiB) / r.transfer.seconds);
-      }
-      t.ok(await refused(port), `${dir}: nothing listens on ${port} after the run`);
-    }
-  });
+    },
+  );
 }
 
 t.test('loopback: the bare host, both directions', async (t) => {
@@ -118,9 +132,15 @@ t.test('parsers and command lines', async (t) => {
     ok: true,
     guest: { bytes: 7, host: '10.0.2.2', client: 'nc', seconds: 1.25, clock: 'date' },
   });
-  t.match(parseGuestNet('@@virtplay-net guest bytes=7 host=10.0.2.2 client=powershell rc=0 t0=0 t1=0.031250 clock=stopwatch\r\n', '', 0), { ok: true, guest: { seconds: 0.03125, clock: 'stopwatch' } });
-  t.match(parseGuestNet('@@virtplay-net guest bytes=0 host=10.0.2.2 client=nc rc=1 t0=5.00 t1=5.01 clock=uptime\n', 'nc: timed out\n', 1), { ok: false, error: /client \(nc\) to 10\.0\.2\.2 failed: nc: timed out/ });
-  t.match(parseGuestNet('', "Exception calling \"Connect\": No connection could be made\r\n", 1), { ok: false, error: /No connection could be made/ });
+  t.match(parseGuestNet('@@virtplay-net guest bytes=7 host=10.0.2.2 client=powershell rc=0 t0=0 t1=0.031250 clock=stopwatch\r\n', '', 0), {
+    ok: true,
+    guest: { seconds: 0.03125, clock: 'stopwatch' },
+  });
+  t.match(parseGuestNet('@@virtplay-net guest bytes=0 host=10.0.2.2 client=nc rc=1 t0=5.00 t1=5.01 clock=uptime\n', 'nc: timed out\n', 1), {
+    ok: false,
+    error: /client \(nc\) to 10\.0\.2\.2 failed: nc: timed out/,
+  });
+  t.match(parseGuestNet('', 'Exception calling "Connect": No connection could be made\r\n', 1), { ok: false, error: /No connection could be made/ });
   const cmd = endpointCommand({ direction: 'in', bind: "0.0.0.0'; rm -rf /", port: 0, bytes: 1, acceptTimeoutSec: 1, transferTimeoutSec: 1 });
   t.match(cmd, /^exec perl -e '/);
   t.match(cmd, `'0.0.0.0'\\''; rm -rf /'`, 'arguments are quoted, never pasted');

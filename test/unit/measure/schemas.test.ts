@@ -18,7 +18,15 @@ t.test('guest_io_bench', async (t) => {
   t.ok(v({ size_mb: '10', runs: '3', target_dir: '', history_file: '' }), '-e key=value strings; empty = default');
   t.notOk(v({ size_mb: 'ten' }));
   t.match(settings({ size_mb: '10', runs: '3', target_dir: '', history_file: '' }), {
-    sizeMb: 10, runs: 3, targetDir: undefined, historyFile: undefined, os: 'auto', timeoutMs: 600_000, agentTimeoutMs: 120_000, record: true, label: null,
+    sizeMb: 10,
+    runs: 3,
+    targetDir: undefined,
+    historyFile: undefined,
+    os: 'auto',
+    timeoutMs: 600_000,
+    agentTimeoutMs: 120_000,
+    record: true,
+    label: null,
   });
   t.match(settings({}), { sizeMb: 100, runs: 5 });
   t.notOk(v({ runs: 2.5 }));

@@ -45,17 +45,32 @@ for (const size of ['100M', '1000M'] as const) {
 
   t.test(`article Table 1, ${size}B: means and ratios come out exactly as printed`, async (t) => {
     const lines = section(size);
-    const table = buildTable(`article ${size}B`, KEPT[size].map((kept, i) => ({ label: LABELS[i]!, kept })));
+    const table = buildTable(
+      `article ${size}B`,
+      KEPT[size].map((kept, i) => ({ label: LABELS[i]!, kept })),
+    );
     t.equal(`平均${table.columns.map((c) => groupThousands(c.mean!)).join('')}`, lines[3]);
     t.equal(`比率${table.columns.map((c) => formatRatio(c.ratio_pct!, c.baseline)).join('')}`, lines[4]);
   });
 }
 
 t.test('the figures the issue names', async (t) => {
-  const table = buildTable('100MB', KEPT['100M'].map((kept, i) => ({ label: LABELS[i]!, kept })));
-  t.same(table.columns.map((c) => c.mean), [10_758_862, 19_057_035, 23_885_505, 50_314_894]);
-  t.same(table.columns.map((c) => c.ratio_pct), [100, 177.1, 222, 467.7]);
-  t.same(table.columns.map((c) => formatRatio(c.ratio_pct!, c.baseline)), ['100%', '177.1%', '222.0%', '467.7%']);
+  const table = buildTable(
+    '100MB',
+    KEPT['100M'].map((kept, i) => ({ label: LABELS[i]!, kept })),
+  );
+  t.same(
+    table.columns.map((c) => c.mean),
+    [10_758_862, 19_057_035, 23_885_505, 50_314_894],
+  );
+  t.same(
+    table.columns.map((c) => c.ratio_pct),
+    [100, 177.1, 222, 467.7],
+  );
+  t.same(
+    table.columns.map((c) => formatRatio(c.ratio_pct!, c.baseline)),
+    ['100%', '177.1%', '222.0%', '467.7%'],
+  );
 });
 
 t.test('5 runs: the highest and the lowest are dropped, the mean is of the other 3', async (t) => {

@@ -31,7 +31,7 @@ t.test('the script writes N MiB with WriteThrough, times it, removes the file', 
 t.test('folder names are PowerShell single-quoted literals, typographic quotes included', async (t) => {
   t.equal(psQuote("C:\\it's"), "'C:\\it''s'");
   t.equal(psQuote('C:\\a\u2019b'), "'C:\\a\u2019\u2019b'");
-  t.equal(psQuote('C:\\$(evil) `x` "y"'), "'C:\\$(evil) `x` \"y\"'", '$, backtick and " are literal inside single quotes');
+  t.equal(psQuote('C:\\$(evil) `x` "y"'), '\'C:\\$(evil) `x` "y"\'', '$, backtick and " are literal inside single quotes');
   t.match(windowsBenchScript("C:\\it's", 1), /^\$dir = 'C:\\it''s'$/m);
 });
 
@@ -41,7 +41,7 @@ t.test('output parsing', async (t) => {
   if (ok.ok) t.same(ok.run, { bytes: 104_857_600, seconds: 2.5, bytes_per_sec: 41_943_040, mode: 'writethrough', timing: 'stopwatch' });
   const r = parseWindowsBench('@@virtplay-ps bytes=1048576 seconds=1.2345678901234567E-05\r\n', '', 0);
   t.ok(r.ok && r.run.seconds === 1.2345678901234568e-5, "the 'R' format's exponent");
-  const bad = parseWindowsBench('', "New-Object : Exception calling \".ctor\": \"Could not find a part of the path 'Z:\\x'.\"\r\nAt line:6 char:7\r\n", 1);
+  const bad = parseWindowsBench('', 'New-Object : Exception calling ".ctor": "Could not find a part of the path \'Z:\\x\'."\r\nAt line:6 char:7\r\n', 1);
   t.notOk(bad.ok);
   if (!bad.ok) t.match(bad.error, /Could not find a part of the path/);
 });

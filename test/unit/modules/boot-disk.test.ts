@@ -18,14 +18,20 @@ const DATA1 = '/var/lib/virtplay-corpus/data1.qcow2';
 function neverBoth(t: Test, dom: Domain): void {
   const perDevice = dom.devices().some((d) => d.bootOrder !== undefined);
   t.notOk(perDevice && dom.osBoot.length > 0, `never both <os><boot> (${dom.osBoot.join(',')}) and <boot order>`);
-  const orders = dom.devices().map((d) => d.bootOrder).filter((o) => o !== undefined);
+  const orders = dom
+    .devices()
+    .map((d) => d.bootOrder)
+    .filter((o) => o !== undefined);
   t.equal(new Set(orders).size, orders.length, `boot orders unique: ${orders.join(',')}`);
 }
 
 /** What the firmware tries first: the lowest boot order, else with hd first in <os><boot> the first disk. */
 function firstBoot(dom: Domain): string | undefined {
   if (dom.usesDeviceBootOrder()) {
-    const first = dom.devices().filter((d) => d.bootOrder !== undefined).sort((a, b) => a.bootOrder! - b.bootOrder!)[0]!;
+    const first = dom
+      .devices()
+      .filter((d) => d.bootOrder !== undefined)
+      .sort((a, b) => a.bootOrder! - b.bootOrder!)[0]!;
     return first.kind === 'disk' ? (first.el.child('source')?.attr('file') ?? first.el.child('target')?.attr('dev')) : first.kind;
   }
   if ((dom.osBoot[0] ?? 'hd') !== 'hd') return dom.osBoot[0];
@@ -59,8 +65,14 @@ for (const c of cases) {
     else t.ok(changes.length > 0, `changes: ${JSON.stringify(changes)}`);
     t.same(unmanagedDiff(before, after, { boot: true }), [], 'only boot entries changed (and disk order for <os><boot>)');
     t.same(
-      after.disks().map((d) => d.target).sort(),
-      before.disks().map((d) => d.target).sort(),
+      after
+        .disks()
+        .map((d) => d.target)
+        .sort(),
+      before
+        .disks()
+        .map((d) => d.target)
+        .sort(),
       'the same disks',
     );
   });
@@ -78,14 +90,20 @@ for (const c of cases) {
       t.same(after.osBoot, [], 'and no <os><boot>');
       // the other boot devices keep their relative order behind it
       const rest = (d: Domain) =>
-        d.devices().filter((x) => x.bootOrder !== undefined && x.el.child('source')?.attr('file') !== SYS).sort((a, b) => a.bootOrder! - b.bootOrder!).map((x) => serializeXml(x.el).replace(/<boot [^>]*\/>/, ''));
+        d
+          .devices()
+          .filter((x) => x.bootOrder !== undefined && x.el.child('source')?.attr('file') !== SYS)
+          .sort((a, b) => a.bootOrder! - b.bootOrder!)
+          .map((x) => serializeXml(x.el).replace(/<boot [^>]*\/>/, ''));
       t.same(rest(after), rest(before), 'the other boot devices keep their relative order');
     } else {
       t.equal(after.osBoot[0], 'hd', "<os><boot dev='hd'> first");
     }
   });
 
-  const hasData = Domain.parse(c.xml).disks().some((d) => d.sourcePath === DATA1);
+  const hasData = Domain.parse(c.xml)
+    .disks()
+    .some((d) => d.sourcePath === DATA1);
   if (hasData) {
     t.test(`${c.label}: boot from a data disk (glob)`, async (t) => {
       const { before, after, changes, again } = planTwice(bootDiskSpec, c.xml, { disk: '*/data1.*' });
@@ -94,7 +112,17 @@ for (const c of cases) {
       t.ok(changes.length > 0, JSON.stringify(changes));
       neverBoth(t, after);
       t.same(again, [], 'planning again gives nothing');
-      t.same(after.disks().map((d) => serializeXml(d.el).replace(/\s*<boot [^>]*\/>/, '')).sort(), before.disks().map((d) => serializeXml(d.el).replace(/\s*<boot [^>]*\/>/, '')).sort(), 'the disks themselves unchanged (only boot order or position)');
+      t.same(
+        after
+          .disks()
+          .map((d) => serializeXml(d.el).replace(/\s*<boot [^>]*\/>/, ''))
+          .sort(),
+        before
+          .disks()
+          .map((d) => serializeXml(d.el).replace(/\s*<boot [^>]*\/>/, ''))
+          .sort(),
+        'the disks themselves unchanged (only boot order or position)',
+      );
     });
   }
 
@@ -113,7 +141,10 @@ t.test('a CD-ROM that boots first (per-device order): the disk becomes 1, the CD
   const c = cases.find((x) => x.slug === 'q35-sata-cdrom-bootorder-win2k19' && x.form === 'defined')!;
   const { after, changes } = planTwice(bootDiskSpec, converted(c.xml), { disk: 'vda' });
   t.same(changes, [`boot order: vda (${SYS}) first, 1 other boot device(s) after it`]);
-  t.same(after.disks().map((d) => `${d.target}@${d.bootOrder}`), ['vda@1', 'sdb@2']);
+  t.same(
+    after.disks().map((d) => `${d.target}@${d.bootOrder}`),
+    ['vda@1', 'sdb@2'],
+  );
 });
 
 t.test('a NIC that boots first: the disk becomes 1, the NIC 2', async (t) => {

@@ -13,7 +13,11 @@ const cases = corpusCases();
 const ISO = '/var/lib/virtplay/virtio-win-0.1.240.iso';
 const ISO2 = '/var/lib/virtplay/virtio-win-0.1.262.iso';
 const cdroms = (d: Domain) => d.disks().filter((x) => x.isCdrom);
-const nonCdroms = (d: Domain) => d.disks().filter((x) => !x.isCdrom).map((x) => serializeXml(x.el));
+const nonCdroms = (d: Domain) =>
+  d
+    .disks()
+    .filter((x) => !x.isCdrom)
+    .map((x) => serializeXml(x.el));
 
 for (const c of cases) {
   t.test(`${c.label}: ISO present, changed, ejected, absent`, async (t) => {
@@ -73,7 +77,11 @@ for (const c of cases) {
   t.test(`${c.label}: a drive named by target that is a disk`, async (t) => {
     const dom = Domain.parse(c.xml);
     const disk = dom.disks().find((d) => d.device === 'disk')!;
-    t.throws(() => cdromSpec.plan(dom, { iso: ISO, drive: disk.target! }, guestFacts(c.xml)), TaskError, `${disk.target} is a disk, not a CD-ROM drive: a task error before any define`);
+    t.throws(
+      () => cdromSpec.plan(dom, { iso: ISO, drive: disk.target! }, guestFacts(c.xml)),
+      TaskError,
+      `${disk.target} is a disk, not a CD-ROM drive: a task error before any define`,
+    );
   });
 }
 

@@ -19,7 +19,9 @@ import { conversionViolations } from '../../helpers/conversion-check.js';
 import { guestFacts } from './plan-helpers.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/libvirt-qemuxml2argv');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.xml')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.xml'))
+  .sort();
 
 /** linux-virtio.yml's editing tasks, in order, with the playbook's arguments. */
 const TASKS: [string, EditSpec<EditArgs>, EditArgs][] = [

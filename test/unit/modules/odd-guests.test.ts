@@ -43,7 +43,13 @@ t.test('virtio_disk: an already-virtio boot disk at vdb takes vda from the data 
   const xml = domain(disk('vda', 'virtio', '/d/data.qcow2') + disk('vdb', 'virtio', '/d/sys.qcow2', "<boot order='1'/>"), '', '');
   const d = planTwice(virtioDiskSpec, xml, { disks: 'all' });
   t.same(d.changes, ['disk /d/sys.qcow2: virtio vdb -> virtio vda (the boot disk takes vda; disk /d/data.qcow2: vda -> vdb)']);
-  t.same(d.after.disks().map((x) => `${x.target}=${x.sourcePath}`).sort(), ['vda=/d/sys.qcow2', 'vdb=/d/data.qcow2']);
+  t.same(
+    d.after
+      .disks()
+      .map((x) => `${x.target}=${x.sourcePath}`)
+      .sort(),
+    ['vda=/d/sys.qcow2', 'vdb=/d/data.qcow2'],
+  );
   t.equal(d.after.bootDisk()?.sourcePath, '/d/sys.qcow2', 'still boots from the system disk');
   t.same(d.again, [], 'a second plan: nothing');
   const b = planTwice(bootDiskSpec, d.after.toXml(), { disk: 'vda' });
@@ -72,7 +78,11 @@ t.test('virtio_nic: hostdev, vdpa and vhostuser interfaces are left alone', asyn
   const xml = domain(disk('hda', 'ide', '/d/sys.qcow2') + hostdev + nic('network', 'e1000', "<source network='default'/>"));
   const p = planTwice(virtioNicSpec, xml, {});
   t.same(p.changes, ['interface 52:54:00:00:00:01: model e1000 -> virtio']);
-  t.same(p.after.interfaces().map((i) => `${i.type}:${i.model ?? '-'}`), ['hostdev:-', 'network:virtio'], 'the passthrough NIC has no model set');
+  t.same(
+    p.after.interfaces().map((i) => `${i.type}:${i.model ?? '-'}`),
+    ['hostdev:-', 'network:virtio'],
+    'the passthrough NIC has no model set',
+  );
   for (const [type, inner, reason] of [
     ['hostdev', "<source><address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x0'/></source>", 'passthrough (hostdev)'],
     ['vdpa', "<source dev='/dev/vhost-vdpa-0'/>", 'vDPA'],
@@ -100,10 +110,25 @@ t.test("virtio_nic's Windows guard: NetKVM evidence or driver_ready", async (t) 
   t.equal(refused.dom, undefined, 'no planned definition');
   t.equal(planGuest(virtioNicSpec, guestFacts(win), { driver_ready: true }).refused, undefined, 'driver_ready lifts it');
   const withState = (attrs: string): string =>
-    domain(disk('vda', 'virtio', '/d/sys.qcow2') + e1000, WIN.replace('</metadata>', `<virtplay:bootstrap xmlns:virtplay="${BOOTSTRAP_NS}" ${attrs}/></metadata>`));
-  t.equal(planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refused, undefined, 'the bootstrap installed the drivers: converted');
-  t.match(planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2' nic='keep'")), {}).refused, /NetKVM/, "nic='keep' (NetKVM not staged): refused");
+    domain(
+      disk('vda', 'virtio', '/d/sys.qcow2') + e1000,
+      WIN.replace('</metadata>', `<virtplay:bootstrap xmlns:virtplay="${BOOTSTRAP_NS}" ${attrs}/></metadata>`),
+    );
+  t.equal(
+    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refused,
+    undefined,
+    'the bootstrap installed the drivers: converted',
+  );
+  t.match(
+    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2' nic='keep'")), {}).refused,
+    /NetKVM/,
+    "nic='keep' (NetKVM not staged): refused",
+  );
   t.match(planGuest(virtioNicSpec, guestFacts(withState("phase='attach' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refused, /NetKVM/, 'phase attach: refused');
   const linux = domain(e1000);
-  t.same(planGuest(virtioNicSpec, guestFacts(linux), {}).changes, ['interface 52:54:00:00:00:01: model e1000 -> virtio'], 'no OS label: converted (a NIC is not the boot path)');
+  t.same(
+    planGuest(virtioNicSpec, guestFacts(linux), {}).changes,
+    ['interface 52:54:00:00:00:01: model e1000 -> virtio'],
+    'no OS label: converted (a NIC is not the boot path)',
+  );
 });

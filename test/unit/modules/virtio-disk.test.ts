@@ -10,7 +10,13 @@ import { corpusCases, diskBody, DISK_CONTROLLERS, planTwice, unmanagedDiff } fro
 
 const cases = corpusCases();
 const src = (d: Disk | undefined) => d?.sourcePath;
-const bySource = (dom: Domain) => new Map(dom.disks().filter((d) => d.device === 'disk').map((d) => [d.sourcePath, d]));
+const bySource = (dom: Domain) =>
+  new Map(
+    dom
+      .disks()
+      .filter((d) => d.device === 'disk')
+      .map((d) => [d.sourcePath, d]),
+  );
 const ctrlKey = (c: { type?: string | undefined; index: number }) => `${c.type}:${c.index}`;
 
 t.test('the corpus', async (t) => {
@@ -42,7 +48,11 @@ for (const c of cases) {
     for (const d of before.disks().filter((d) => d.bus === 'virtio')) {
       const now = bySource(after).get(d.sourcePath)!;
       const renamed = bootMoved && d.target === 'vda';
-      t.equal(serializeXml(now.el).replace(/dev="vd[a-z]+"/, ''), serializeXml(d.el).replace(/dev="vd[a-z]+"/, ''), `virtio disk ${d.target} kept (address included)`);
+      t.equal(
+        serializeXml(now.el).replace(/dev="vd[a-z]+"/, ''),
+        serializeXml(d.el).replace(/dev="vd[a-z]+"/, ''),
+        `virtio disk ${d.target} kept (address included)`,
+      );
       if (renamed) t.not(now.target, 'vda', 'the data disk gave vda to the boot disk');
       else t.equal(now.target, d.target, `virtio disk ${d.target} keeps its name`);
     }
@@ -52,45 +62,71 @@ for (const c of cases) {
     if (bootMoved) t.equal(after.bootDisk()?.target, 'vda', 'the boot disk became vda');
     // boot orders stay on the same devices
     t.same(
-      after.disks().map((d) => [d.sourcePath ?? d.target, d.bootOrder]).sort(),
-      before.disks().map((d) => [d.sourcePath ?? d.target, d.bootOrder]).sort(),
+      after
+        .disks()
+        .map((d) => [d.sourcePath ?? d.target, d.bootOrder])
+        .sort(),
+      before
+        .disks()
+        .map((d) => [d.sourcePath ?? d.target, d.bootOrder])
+        .sort(),
       'every boot order stays on its disk',
     );
     t.same(after.osBoot, before.osBoot, '<os><boot> unchanged');
 
     // CD-ROMs untouched
     t.same(
-      after.disks().filter((d) => d.isCdrom).map((d) => serializeXml(d.el)),
-      before.disks().filter((d) => d.isCdrom).map((d) => serializeXml(d.el)),
+      after
+        .disks()
+        .filter((d) => d.isCdrom)
+        .map((d) => serializeXml(d.el)),
+      before
+        .disks()
+        .filter((d) => d.isCdrom)
+        .map((d) => serializeXml(d.el)),
       'CD-ROM drives untouched',
     );
 
     // controllers: only unused IDE/SATA/SCSI ones removed, never the built-in one; the rest unchanged
     const afterCtrls = after.controllers().map((x) => serializeXml(x.el));
     const beforeCtrls = before.controllers().map((x) => serializeXml(x.el));
-    t.ok(afterCtrls.every((x) => beforeCtrls.includes(x)), 'every controller left is unchanged');
+    t.ok(
+      afterCtrls.every((x) => beforeCtrls.includes(x)),
+      'every controller left is unchanged',
+    );
     const removed = before.controllers().filter((x) => !afterCtrls.includes(serializeXml(x.el)));
     for (const r of removed) {
       t.ok(DISK_CONTROLLERS.includes(r.type ?? ''), `removed ${ctrlKey(r)} is a disk controller`);
       t.notOk(isBuiltinController(before.machineFamily, r.type, r.index), `removed ${ctrlKey(r)} is not the machine's built-in one`);
-      t.notOk(after.disks().some((d) => d.bus === r.type), `no disk left on the ${r.type} bus`);
+      t.notOk(
+        after.disks().some((d) => d.bus === r.type),
+        `no disk left on the ${r.type} bus`,
+      );
     }
     t.equal(afterCtrls.length + removed.length, beforeCtrls.length, 'nothing else removed');
     for (const bus of DISK_CONTROLLERS) {
-      if (after.disks().some((d) => d.bus === bus) && before.controllers(bus).length > 0) t.ok(after.controllers(bus).length > 0, `${bus} still used: its controller kept`);
+      if (after.disks().some((d) => d.bus === bus) && before.controllers(bus).length > 0)
+        t.ok(after.controllers(bus).length > 0, `${bus} still used: its controller kept`);
     }
 
     // identity and everything unmanaged
     t.equal(after.uuid, before.uuid, 'UUID kept');
     t.equal(after.name, before.name, 'name kept');
-    t.same(after.interfaces().map((i) => serializeXml(i.el)), before.interfaces().map((i) => serializeXml(i.el)), 'NICs (MACs) unchanged');
+    t.same(
+      after.interfaces().map((i) => serializeXml(i.el)),
+      before.interfaces().map((i) => serializeXml(i.el)),
+      'NICs (MACs) unchanged',
+    );
     t.same(unmanagedDiff(before, after, { disks: true, diskControllers: true }), [], 'nothing else changed (semantically)');
 
     // the report and the re-run
     t.equal(changes.length, toMove.length + removed.length, `one change line per moved disk and removed controller: ${JSON.stringify(changes)}`);
     for (const d of toMove) {
       const to = bySource(after).get(d.sourcePath)!.target;
-      t.ok(changes.some((c) => c.startsWith(`disk ${d.sourcePath}: ${d.bus} ${d.target} -> virtio ${to}`)), `change line for ${d.target}`);
+      t.ok(
+        changes.some((c) => c.startsWith(`disk ${d.sourcePath}: ${d.bus} ${d.target} -> virtio ${to}`)),
+        `change line for ${d.target}`,
+      );
     }
     t.same(again, [], 'planning again on the result gives nothing');
   });
@@ -140,7 +176,11 @@ for (const c of cases) {
     const sysBefore = bySource(dom).get('/var/lib/virtplay-corpus/sys.qcow2')!;
     t.equal(serializeXml(sys.el), serializeXml(sysBefore.el), 'the system disk is untouched');
     for (const d of glob.after.disks().filter((d) => /data\d\.qcow2$/.test(d.sourcePath ?? ''))) t.equal(d.bus, 'virtio', `${d.sourcePath} moved`);
-    t.equal(glob.changes.filter((l) => l.startsWith('disk ')).length, disks.filter((d) => /data/.test(d.sourcePath ?? '') && d.bus !== 'virtio').length, 'one line per data disk moved');
+    t.equal(
+      glob.changes.filter((l) => l.startsWith('disk ')).length,
+      disks.filter((d) => /data/.test(d.sourcePath ?? '') && d.bus !== 'virtio').length,
+      'one line per data disk moved',
+    );
     const targets = glob.after.disks().map((d) => d.target);
     t.equal(new Set(targets).size, targets.length, 'target names unique');
     t.same(glob.again, [], 'by glob: planning again gives nothing');
@@ -151,7 +191,11 @@ for (const c of cases) {
 
   t.test(`${c.label}: remove_unused_controllers false`, async (t) => {
     const { before, after, again } = planTwice(virtioDiskSpec, c.xml, { disks: 'all', remove_unused_controllers: false });
-    t.same(after.controllers().map((x) => serializeXml(x.el)), before.controllers().map((x) => serializeXml(x.el)), 'every controller kept');
+    t.same(
+      after.controllers().map((x) => serializeXml(x.el)),
+      before.controllers().map((x) => serializeXml(x.el)),
+      'every controller kept',
+    );
     t.same(again, [], 'planning again gives nothing');
   });
 }
@@ -161,7 +205,9 @@ t.test('a domain with the boot disk on IDE and a virtio vda already: the boot di
   // disk left at vdb would give the boot to the data disk.
   const c = cases.find((x) => x.slug === 'pc-ide-virtio-mixed-win7' && x.form === 'defined')!;
   const { after, changes } = planTwice(virtioDiskSpec, c.xml, { disks: 'all' });
-  t.same(changes, ['disk /var/lib/virtplay-corpus/sys.qcow2: ide hda -> virtio vda (the boot disk takes vda; disk /var/lib/virtplay-corpus/data1.qcow2: vda -> vdb)']);
+  t.same(changes, [
+    'disk /var/lib/virtplay-corpus/sys.qcow2: ide hda -> virtio vda (the boot disk takes vda; disk /var/lib/virtplay-corpus/data1.qcow2: vda -> vdb)',
+  ]);
   t.equal(after.bootDisk()?.sourcePath, '/var/lib/virtplay-corpus/sys.qcow2');
   t.equal(after.bootDisk()?.target, 'vda');
   t.equal(after.disks().find((d) => d.sourcePath === '/var/lib/virtplay-corpus/data1.qcow2')?.target, 'vdb');
@@ -181,5 +227,8 @@ t.test('q35 with a SCSI CD-ROM: the SCSI controller stays, the SATA one (built i
   t.equal(changes.length, 2, JSON.stringify(changes));
   t.equal(after.controllers('scsi').length, 1, 'the CD-ROM still needs its SCSI controller');
   t.equal(after.controllers('sata').length, 1, 'built-in SATA kept');
-  t.same(after.disks().map((d) => `${d.device}:${d.bus}:${d.target}`), ['disk:virtio:vda', 'disk:virtio:vdb', 'cdrom:scsi:sdc']);
+  t.same(
+    after.disks().map((d) => `${d.device}:${d.bus}:${d.target}`),
+    ['disk:virtio:vda', 'disk:virtio:vdb', 'cdrom:scsi:sdc'],
+  );
 });

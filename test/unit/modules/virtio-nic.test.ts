@@ -10,7 +10,13 @@ import { corpusCases, planTwice, unmanagedDiff } from './plan-helpers.js';
 const cases = corpusCases();
 
 t.test('the corpus has e1000, rtl8139, ne2k_pci and virtio NICs', async (t) => {
-  const models = new Set(cases.flatMap((c) => Domain.parse(c.xml).interfaces().map((i) => i.model)));
+  const models = new Set(
+    cases.flatMap((c) =>
+      Domain.parse(c.xml)
+        .interfaces()
+        .map((i) => i.model),
+    ),
+  );
   t.same([...models].sort(), ['e1000', 'ne2k_pci', 'rtl8139', 'virtio']);
 });
 
@@ -20,10 +26,25 @@ for (const c of cases) {
     const nb = before.interfaces();
     const na = after.interfaces();
     t.equal(na.length, nb.length, 'same NICs');
-    t.ok(na.every((i) => i.model === 'virtio'), 'all virtio');
-    t.same(na.map((i) => i.mac), nb.map((i) => i.mac), 'MACs kept');
-    t.same(na.map((i) => i.address), nb.map((i) => i.address), 'PCI addresses kept');
-    t.same(na.map((i) => i.source), nb.map((i) => i.source), 'sources kept');
+    t.ok(
+      na.every((i) => i.model === 'virtio'),
+      'all virtio',
+    );
+    t.same(
+      na.map((i) => i.mac),
+      nb.map((i) => i.mac),
+      'MACs kept',
+    );
+    t.same(
+      na.map((i) => i.address),
+      nb.map((i) => i.address),
+      'PCI addresses kept',
+    );
+    t.same(
+      na.map((i) => i.source),
+      nb.map((i) => i.source),
+      'sources kept',
+    );
     t.same(
       changes,
       nb.filter((i) => i.model !== 'virtio').map((i) => `interface ${i.mac}: model ${i.model} -> virtio`),
@@ -45,7 +66,10 @@ t.test('macs: only the listed NICs (any case)', async (t) => {
   const xml = dom.toXml();
   const p = planTwice(virtioNicSpec, xml, { macs: ['52:54:00:00:00:02'.toUpperCase()] });
   t.same(p.changes, ['interface 52:54:00:00:00:02: model e1000 -> virtio']);
-  t.same(p.after.interfaces().map((i) => i.model), ['e1000', 'virtio']);
+  t.same(
+    p.after.interfaces().map((i) => i.model),
+    ['e1000', 'virtio'],
+  );
   t.same(p.again, []);
   t.same(planTwice(virtioNicSpec, xml, { macs: ['52:54:00:ff:ff:ff'] }).changes, [], 'a MAC the guest does not have: nothing');
 });

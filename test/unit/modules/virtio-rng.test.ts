@@ -38,18 +38,27 @@ for (const c of corpusCases()) {
     const kinds = p.after.devices().map((d) => d.kind);
     const at = kinds.lastIndexOf('rng');
     const rank = (k: string) => (DEVICE_ORDER.indexOf(k) < 0 ? DEVICE_ORDER.length : DEVICE_ORDER.indexOf(k));
-    t.ok(kinds.slice(at + 1).every((k) => rank(k) > rank('rng')), `in libvirt's device order (${kinds.join(' ')})`);
+    t.ok(
+      kinds.slice(at + 1).every((k) => rank(k) > rank('rng')),
+      `in libvirt's device order (${kinds.join(' ')})`,
+    );
     t.same(semanticDiff(withoutRng(before), withoutRng(p.after)), [], 'no other device or setting changed');
   });
 }
 
 t.test('a backend other than the default, and a guest with a non-virtio-backed RNG', async (t) => {
-  const xml = "<domain type='kvm'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices><rng model='virtio'><backend model='egd' type='tcp'><source mode='connect' host='1.2.3.4' service='708'/></backend></rng></devices></domain>";
+  const xml =
+    "<domain type='kvm'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices><rng model='virtio'><backend model='egd' type='tcp'><source mode='connect' host='1.2.3.4' service='708'/></backend></rng></devices></domain>";
   t.same(virtioRngSpec.plan(Domain.parse(xml), {}, guestFacts(xml)), [], 'a virtio RNG with any backend counts');
-  const bare = "<domain type='kvm'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices><memballoon model='virtio'/><panic model='isa'/></devices></domain>";
+  const bare =
+    "<domain type='kvm'><name>g</name><memory>1</memory><os><type>hvm</type></os><devices><memballoon model='virtio'/><panic model='isa'/></devices></domain>";
   const dom = Domain.parse(bare);
   t.same(virtioRngSpec.plan(dom, { backend: '/dev/hwrng' }, guestFacts(bare)), ['rng: virtio added (backend /dev/hwrng)']);
-  t.same(dom.devices().map((d) => d.kind), ['memballoon', 'rng', 'panic'], 'between memballoon and panic, as libvirt orders them');
+  t.same(
+    dom.devices().map((d) => d.kind),
+    ['memballoon', 'rng', 'panic'],
+    'between memballoon and panic, as libvirt orders them',
+  );
 });
 
 t.teardown(() => t.comment(`virtio_rng: added on ${added} corpus domains, ${kept} had a virtio RNG`));

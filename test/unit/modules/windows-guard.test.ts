@@ -50,7 +50,15 @@ t.test('virtio_disk: what lets a Windows guest through', async (t) => {
     t.ok(g.newXml, `${p}: planned`);
   }
   t.equal(planGuest(virtioDiskSpec, guest('win05', 'pc-ide-e1000-win2k8r2', phase('attached')), { disks: 'all' }).refused, REFUSAL, 'phase attached: refused');
-  t.match(planGuest(virtioDiskSpec, guest('odd01', 'pc-ide-ne2k-generic', (d) => void d.setMetadataAttrs({ os: 'mswindows' }, BOOTSTRAP_NS, 'vpboot', 'bootstrap')), { disks: 'all' }).refused, /^Windows guest \(guest agent mswindows\)/, 'Windows by the agent id alone');
+  t.match(
+    planGuest(
+      virtioDiskSpec,
+      guest('odd01', 'pc-ide-ne2k-generic', (d) => void d.setMetadataAttrs({ os: 'mswindows' }, BOOTSTRAP_NS, 'vpboot', 'bootstrap')),
+      { disks: 'all' },
+    ).refused,
+    /^Windows guest \(guest agent mswindows\)/,
+    'Windows by the agent id alone',
+  );
 });
 
 t.test('virtio_disk: only guests with something to move are judged', async (t) => {
@@ -60,7 +68,11 @@ t.test('virtio_disk: only guests with something to move are judged', async (t) =
   t.same([dataOnly.refused, dataOnly.changes], [undefined, []], 'its virtio data disk selected: nothing to do');
   const ide2: VirtioDiskArgs = { disks: ['hdb'] };
   const data = planGuest(virtioDiskSpec, guest('win7', 'pc-ide2-rtl8139-win7'), ide2);
-  t.match(data.refused, /^Windows guest \(libosinfo win7\) without evidence .*: a disk moved to virtio stays invisible to Windows/, 'a data disk alone: refused too, with what it would do');
+  t.match(
+    data.refused,
+    /^Windows guest \(libosinfo win7\) without evidence .*: a disk moved to virtio stays invisible to Windows/,
+    'a data disk alone: refused too, with what it would do',
+  );
 });
 
 t.test('virtio_disk: Linux converts silently; an unknown OS converts with a warning', async (t) => {
@@ -76,7 +88,10 @@ t.test('virtio_disk: Linux converts silently; an unknown OS converts with a warn
 t.test('boot_disk: a Windows guest is not switched from a non-virtio boot disk to a virtio one', async (t) => {
   // pc-ide-virtio-mixed-win7 boots from IDE hda and has a virtio data disk vda.
   const mixed = () => guest('win7', 'pc-ide-virtio-mixed-win7');
-  t.match(planGuest(bootDiskSpec, mixed(), { disk: 'vda' }).refused, /^Windows guest \(libosinfo win7\) without evidence .*: moving its boot disk to virtio would leave it unbootable \(INACCESSIBLE_BOOT_DEVICE\)\. Use playbooks\/windows-virtio\.yml/);
+  t.match(
+    planGuest(bootDiskSpec, mixed(), { disk: 'vda' }).refused,
+    /^Windows guest \(libosinfo win7\) without evidence .*: moving its boot disk to virtio would leave it unbootable \(INACCESSIBLE_BOOT_DEVICE\)\. Use playbooks\/windows-virtio\.yml/,
+  );
   t.equal(planGuest(bootDiskSpec, mixed(), { disk: 'vda', driver_ready: true }).refused, undefined, 'driver_ready: true');
   t.equal(planGuest(bootDiskSpec, guest('win7', 'pc-ide-virtio-mixed-win7', phase('done')), { disk: 'vda' }).refused, undefined, 'bootstrap phase done');
   // booting from virtio already, or to a non-virtio disk: no guard
@@ -118,25 +133,43 @@ t.test('the task (check mode, --diff): the refused guest fails alone, the others
   t.match(g.deb01, { changed: true, failed: undefined });
   t.match(g.deb02, { changed: true, failed: undefined }, 'no libosinfo id: converted');
   t.same(g.win05, { guest: 'win05', changed: false, changes: [], failed: true, msg: REFUSAL });
-  t.same((r.diff as { after_header: string }[]).map((d) => d.after_header), ['lab2: deb01 (planned)', 'lab2: deb02 (planned)'], 'a diff for the converted guests only');
+  t.same(
+    (r.diff as { after_header: string }[]).map((d) => d.after_header),
+    ['lab2: deb01 (planned)', 'lab2: deb02 (planned)'],
+    'a diff for the converted guests only',
+  );
   t.match(r.msg, /^2 of 3 guest\(s\) would change, 1 failed: win05: Windows guest \(libosinfo win2k8r2\) without evidence/);
   t.same(warnings.length, 1);
   t.match(warnings[0], /^deb02: its OS was not checked \(no libosinfo id in its definition\)/);
 
   // check mode predicts for later tasks: the converted guests only; boot_disk then refuses nothing new
   const again = await virtioDisk.run(ctx, { disks: 'all' });
-  t.same(Object.values(byGuest(again)).map((x) => [x.guest, x.changed, x.failed ?? false]), [['deb01', false, false], ['deb02', false, false], ['win05', false, true]], 'the prediction: the converted guests are done, the refused one still refused');
+  t.same(
+    Object.values(byGuest(again)).map((x) => [x.guest, x.changed, x.failed ?? false]),
+    [
+      ['deb01', false, false],
+      ['deb02', false, false],
+      ['win05', false, true],
+    ],
+    'the prediction: the converted guests are done, the refused one still refused',
+  );
 });
 
 t.test('the task with driver_ready: true converts every guest', async (t) => {
   const { ctx } = checkCtx([deb(), win()], false);
   const r = await virtioDisk.run(ctx, { disks: 'all', driver_ready: true });
   t.same([r.failed, r.changed], [undefined, true]);
-  t.same((r.guests as GuestReport[]).map((g) => g.changed), [true, true]);
+  t.same(
+    (r.guests as GuestReport[]).map((g) => g.changed),
+    [true, true],
+  );
 });
 
 t.test('boot_disk in check mode: the refusal per guest', async (t) => {
-  const { ctx } = checkCtx([guest('win7', 'pc-ide-virtio-mixed-win7'), guest('deb7', 'pc-ide-virtio-mixed-win7', (d) => void d.root.child('metadata')?.remove())], true);
+  const { ctx } = checkCtx(
+    [guest('win7', 'pc-ide-virtio-mixed-win7'), guest('deb7', 'pc-ide-virtio-mixed-win7', (d) => void d.root.child('metadata')?.remove())],
+    true,
+  );
   const r = await bootDisk.run(ctx, { disk: 'vda' });
   t.equal(r.failed, undefined, 'the host goes on');
   const g = byGuest(r);

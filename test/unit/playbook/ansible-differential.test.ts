@@ -17,8 +17,14 @@ const DIR = join(ROOT, 'test', 'fixtures', 'ansible');
 const CLI = join(ROOT, 'dist', 'engine', 'cli.js');
 
 // A play's TAGS in a listing: ansible-playbook prints a Python set, in hash order; compare them sorted.
-const sortPlayTags = (line: string): string => line.replace(/^( {2}play #\d+ .*\tTAGS: \[)([^\]]*)\]$/, (_m, head: string, tags: string) => `${head}${tags.split(',').sort().join(',')}]`);
-const normalise = (text: string): string[] => text.replace(/\nPlaybook run took .*\n?$/, '\n').trimEnd().split('\n').map(sortPlayTags);
+const sortPlayTags = (line: string): string =>
+  line.replace(/^( {2}play #\d+ .*\tTAGS: \[)([^\]]*)\]$/, (_m, head: string, tags: string) => `${head}${tags.split(',').sort().join(',')}]`);
+const normalise = (text: string): string[] =>
+  text
+    .replace(/\nPlaybook run took .*\n?$/, '\n')
+    .trimEnd()
+    .split('\n')
+    .map(sortPlayTags);
 
 const cases = readFileSync(join(DIR, 'cases.txt'), 'utf8')
   .split('\n')

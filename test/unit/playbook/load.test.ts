@@ -60,7 +60,11 @@ t.test('a good playbook becomes plays, tasks and handlers', async (t) => {
   t.equal(book.plays.length, 1);
   const play = book.plays[0]!;
   t.match(play, { name: 'Convert guests', hosts: 'kvm_hosts', tags: ['convert'], pos: { line: 2, col: 3 } });
-  t.same(play.vars, { iso: '/srv/iso/virtio-win.iso', nic_model: 'e1000', windows_guests: ['win10', 'win11'] }, 'vars_files override play vars; e1000 stays a string');
+  t.same(
+    play.vars,
+    { iso: '/srv/iso/virtio-win.iso', nic_model: 'e1000', windows_guests: ['win10', 'win11'] },
+    'vars_files override play vars; e1000 stays a string',
+  );
   t.equal(play.tasks.length, 4);
   const [nic, iso, perItem, bare] = play.tasks;
   t.same(nic, {
@@ -99,11 +103,21 @@ t.test('each kind of error names file:line:col and what was expected', async (t)
     ['unknown-module.yml', 4, 7, "unknown module 'virtio_nik' (did you mean virtio_nic?); known modules: virtio_nic, attach_iso, debug_msg"],
     ['two-modules.yml', 5, 7, "task 'two' has more than one module ('virtio_nic' and 'attach_iso'); a task runs exactly one module"],
     ['no-module.yml', 3, 7, "task 'nothing to run' has no module; expected exactly one of: virtio_nic, attach_iso, debug_msg"],
-    ['unknown-arg.yml', 6, 9, "unknown argument 'modle' for module virtio_nic; expected one of: guests, model, restart (did you mean 'model'?) (in task 'NIC')"],
+    [
+      'unknown-arg.yml',
+      6,
+      9,
+      "unknown argument 'modle' for module virtio_nic; expected one of: guests, model, restart (did you mean 'model'?) (in task 'NIC')",
+    ],
     ['wrong-type.yml', 6, 16, "argument 'count' for module attach_iso must be an integer, got string 'many' (in task 'ISO')"],
     ['missing-arg.yml', 5, 9, "missing required argument 'path' for module attach_iso (in task 'ISO')"],
     ['bad-enum.yml', 5, 16, "argument 'model' for module virtio_nic must be one of: virtio, e1000; got 'virtoi' (did you mean 'virtio'?) (in task 'NIC')"],
-    ['bad-play-key.yml', 2, 3, "unknown key 'become' in play #1; expected one of: name, hosts, vars, vars_files, pre_tasks, tasks, post_tasks, handlers, tags, gather_facts, check_mode, serial, connection, diff"],
+    [
+      'bad-play-key.yml',
+      2,
+      3,
+      "unknown key 'become' in play #1; expected one of: name, hosts, vars, vars_files, pre_tasks, tasks, post_tasks, handlers, tags, gather_facts, check_mode, serial, connection, diff",
+    ],
     ['import.yml', 1, 3, 'import_playbook is not supported by virtplay; pass several playbooks on the command line instead'],
     ['bad-when.yml', 5, 13, "template syntax error: unexpected token: }} (template line 1, column 6) (in the 'when' of task 'cond')"],
   ];
@@ -120,18 +134,48 @@ t.test('each kind of error names file:line:col and what was expected', async (t)
 t.test('more errors, from small inline playbooks', async (t) => {
   const cases: [string, number, number, string][] = [
     ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      register: 5\n', 5, 17, "key 'register' in task 'x' must be a string, got integer 5"],
-    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      regsiter: r\n', 5, 7, "unknown key 'regsiter' in task 'x': it already has the module 'debug_msg', so this must be a task keyword, one of: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff (did you mean 'register'?)"],
-    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      become: true\n', 5, 7, "task keyword 'become' is not supported by virtplay; supported keywords: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff"],
+    [
+      '- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      regsiter: r\n',
+      5,
+      7,
+      "unknown key 'regsiter' in task 'x': it already has the module 'debug_msg', so this must be a task keyword, one of: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff (did you mean 'register'?)",
+    ],
+    [
+      '- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      become: true\n',
+      5,
+      7,
+      "task keyword 'become' is not supported by virtplay; supported keywords: name, when, changed_when, failed_when, loop, with_items, loop_control, register, notify, tags, ignore_errors, check_mode, vars, args, run_once, diff",
+    ],
     ['- hosts: all\n  tasks:\n    - block:\n        - debug_msg: {}\n', 3, 7, "'block' is not supported by virtplay"],
     ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      listen: t\n', 5, 7, "'listen' is only valid in handlers, not in task 'x'"],
-    ['- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      notify: restrat\n  handlers:\n    - name: restart\n      debug_msg: {}\n', 5, 15, "task 'x' notifies 'restrat', but the play has no handler of that name or listen topic; handlers: restart"],
+    [
+      '- hosts: all\n  tasks:\n    - name: x\n      debug_msg: {}\n      notify: restrat\n  handlers:\n    - name: restart\n      debug_msg: {}\n',
+      5,
+      15,
+      "task 'x' notifies 'restrat', but the play has no handler of that name or listen topic; handlers: restart",
+    ],
     ['- name: no hosts\n  tasks: []\n', 1, 3, "missing required key 'hosts' in play 'no hosts'"],
     ['hosts: all\n', 1, 1, 'the playbook must be a list, got mapping {"hosts":"all"}'],
-    ['- hosts: all\n  tasks:\n    - attach_iso: path=/x.iso count\n', 3, 19, "arguments of module attach_iso as a string must be key=value words: expected key=value, got 'count'"],
+    [
+      '- hosts: all\n  tasks:\n    - attach_iso: path=/x.iso count\n',
+      3,
+      19,
+      "arguments of module attach_iso as a string must be key=value words: expected key=value, got 'count'",
+    ],
     ['- hosts: all\n  tasks:\n    - attach_iso: path=/x.iso count=0\n', 3, 19, "argument 'count' for module attach_iso must be >= 1, got 0 (in task #1)"],
     // Scalars are converted as Ansible's argument spec does (5 -> '5'); a mapping cannot be.
-    ['- hosts: all\n  tasks:\n    - virtio_nic:\n        guests: [a, {b: 1}]\n', 4, 21, "argument 'guests[1]' for module virtio_nic must be a string, got mapping {\"b\":1} (in task #1)"],
-    ['- hosts: all\n  tasks:\n    - attach_iso:\n        path: "{{ iso }"\n', 4, 15, 'template syntax error: expected variable end (template line 1, column 8)'],
+    [
+      '- hosts: all\n  tasks:\n    - virtio_nic:\n        guests: [a, {b: 1}]\n',
+      4,
+      21,
+      'argument \'guests[1]\' for module virtio_nic must be a string, got mapping {"b":1} (in task #1)',
+    ],
+    [
+      '- hosts: all\n  tasks:\n    - attach_iso:\n        path: "{{ iso }"\n',
+      4,
+      15,
+      'template syntax error: expected variable end (template line 1, column 8)',
+    ],
     ['- hosts: all\n  tasks:\n    - debug_msg:\n      loop: 5\n', 4, 13, "'loop' of task #1 must be a list or a template that gives one, got 5"],
     ['- hosts: all\n  vars_files: [nope.yml]\n', 2, 16, ''],
     ['- hosts: all\n  vars:\n    1bad: x\n', 3, 5, ''],

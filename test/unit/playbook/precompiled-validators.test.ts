@@ -28,14 +28,41 @@ t.test('the schemas a playbook is checked against are the modules of a run', asy
 
 t.test('precompiled validators', { skip: existsSync(GENERATED) ? false : 'not built (npm run build)' }, async (t) => {
   const generated = createRequire(import.meta.url)(GENERATED) as Record<string, ValidateFunction>;
-  const playbooks = readdirSync(join(ROOT, 'playbooks')).filter((f) => f.endsWith('.yml')).map((f) => parse(readFileSync(join(ROOT, 'playbooks', f), 'utf8')) as unknown);
+  const playbooks = readdirSync(join(ROOT, 'playbooks'))
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => parse(readFileSync(join(ROOT, 'playbooks', f), 'utf8')) as unknown);
   const cases: [Flavour, string, object, unknown[]][] = [
-    ['playbook', 'playbook.schema.json', read('schemas/playbook.schema.json'), [...playbooks, [], {}, [{ hosts: 3 }], [{ hosts: 'all', tasks: [{ name: 1 }] }], [{ hosts: 'all', tasks: 'x', bogus: true }]]],
-    ['inventory', 'inventory.schema.json', read('schemas/inventory.schema.json'), [{ all: { hosts: { a: null } } }, { all: { hosts: ['a'] } }, { all: { hostz: {} } }, [], { web: { children: { db: { vars: 3 } } } }]],
-    ...readdirSync(join(ROOT, 'schemas/modules')).filter((f) => f.endsWith('.schema.json') && !f.startsWith('_')).map((f): [Flavour, string, object, unknown[]] => [
-      'coerce', f, read(`schemas/modules/${f}`),
-      [{}, { bogus: 1 }, { guests: 3 }, { guests: ['a', 'b'], restart: 'sometimes' }, { shutdown_timeout: '12' }, { shutdown_timeout: [1] }, { driver_ready: 'true' }, { disk: 'vda', disks: 'all' }, 'x', null],
-    ]),
+    [
+      'playbook',
+      'playbook.schema.json',
+      read('schemas/playbook.schema.json'),
+      [...playbooks, [], {}, [{ hosts: 3 }], [{ hosts: 'all', tasks: [{ name: 1 }] }], [{ hosts: 'all', tasks: 'x', bogus: true }]],
+    ],
+    [
+      'inventory',
+      'inventory.schema.json',
+      read('schemas/inventory.schema.json'),
+      [{ all: { hosts: { a: null } } }, { all: { hosts: ['a'] } }, { all: { hostz: {} } }, [], { web: { children: { db: { vars: 3 } } } }],
+    ],
+    ...readdirSync(join(ROOT, 'schemas/modules'))
+      .filter((f) => f.endsWith('.schema.json') && !f.startsWith('_'))
+      .map((f): [Flavour, string, object, unknown[]] => [
+        'coerce',
+        f,
+        read(`schemas/modules/${f}`),
+        [
+          {},
+          { bogus: 1 },
+          { guests: 3 },
+          { guests: ['a', 'b'], restart: 'sometimes' },
+          { shutdown_timeout: '12' },
+          { shutdown_timeout: [1] },
+          { driver_ready: 'true' },
+          { disk: 'vda', disks: 'all' },
+          'x',
+          null,
+        ],
+      ]),
   ];
   t.equal(Object.keys(generated).length, cases.length, 'one precompiled validator per shipped schema');
   for (const [flavour, file, schema, inputs] of cases) {

@@ -21,7 +21,7 @@ export const HOSTILE: readonly string[] = [
   'a\nb; touch vp-pwned-4',
   "'; touch vp-pwned-5; echo '",
   '"; touch vp-pwned-6; echo "',
-  '\\\'$(touch vp-pwned-7)\\',
+  "\\'$(touch vp-pwned-7)\\",
   '| touch vp-pwned-8 & touch vp-pwned-9 > vp-pwned-10 < /dev/null',
   'glob * ? [a-z] ~ ~root',
   'é 日本 😀',

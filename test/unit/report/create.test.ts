@@ -36,7 +36,12 @@ t.test('under --json the document goes to jsonOut and human lines to out', async
   const jsonOut = new StringStream();
   const r = await createReporter({ ...base, out, jsonOut, json: true, tty: false, env: { FORCE_COLOR: '1' } });
   r.warning('careful');
-  await r.finish({ stats: { a: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } }, exitCode: 0, durationMs: 5, transport: {} });
+  await r.finish({
+    stats: { a: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } },
+    exitCode: 0,
+    durationMs: 5,
+    transport: {},
+  });
   t.equal(out.text, '[WARNING]: careful\n', 'no color in human lines under --json');
   t.match(JSON.parse(jsonOut.text), { stats: { a: { ok: 1, failures: 0 } }, virtplay: { exit_code: 0 } });
 });

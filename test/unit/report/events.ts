@@ -71,7 +71,14 @@ export const isoItems: TaskHostResult[] = [
     ...base,
     host: 'h1',
     status: 'changed',
-    result: { changed: true, msg: 'All items completed', results: [{ changed: true, item: 'virtio-win.iso' }, { changed: false, item: 'drivers.iso' }] },
+    result: {
+      changed: true,
+      msg: 'All items completed',
+      results: [
+        { changed: true, item: 'virtio-win.iso' },
+        { changed: false, item: 'drivers.iso' },
+      ],
+    },
   },
   { ...base, host: 'h2', status: 'ok', item: { iso: 'virtio-win.iso', bus: 'sata' }, result: { changed: false } },
   { ...base, host: 'h2', status: 'ok', result: { changed: false, msg: 'All items completed' } },

@@ -41,7 +41,16 @@ t.test('diffs in difflib unified format (what ansible-playbook --diff prints)', 
     ' line 20',
     '',
   ]);
-  t.same(diffLines([{ before: 'a', after: 'b' }], plain), ['--- before', '+++ after', '@@ -1 +1 @@', '-a', '\\ No newline at end of file', '+b', '\\ No newline at end of file', '']);
+  t.same(diffLines([{ before: 'a', after: 'b' }], plain), [
+    '--- before',
+    '+++ after',
+    '@@ -1 +1 @@',
+    '-a',
+    '\\ No newline at end of file',
+    '+b',
+    '\\ No newline at end of file',
+    '',
+  ]);
   t.same(diffLines([{ before: 'same\n', after: 'same\n' }], plain), [], 'no change, no diff');
   const colored = diffLines([{ before: 'a\n', after: 'b\n' }], makeColors(true));
   t.same(colored, ['\x1b[31m--- before\x1b[39m', '\x1b[32m+++ after\x1b[39m', '\x1b[36m@@ -1 +1 @@\x1b[39m', '\x1b[31m-a\x1b[39m', '\x1b[32m+b\x1b[39m', '']);

@@ -22,11 +22,14 @@ t.test('one JSON document shaped like Ansible json callback', async (t) => {
   t.match(play.play.id, UUID);
   t.match(play.play.duration.start, ISO);
   t.match(play.play.duration.end, ISO);
-  t.same(play.tasks.map((x) => [x.task.name, x.task.module, x.task.handler]), [
-    ['Make NICs virtio', 'virtio_nic', false],
-    ['Attach ISOs', 'cdrom', false],
-    ['restart guests', 'guest_power', true],
-  ]);
+  t.same(
+    play.tasks.map((x) => [x.task.name, x.task.module, x.task.handler]),
+    [
+      ['Make NICs virtio', 'virtio_nic', false],
+      ['Attach ISOs', 'cdrom', false],
+      ['restart guests', 'guest_power', true],
+    ],
+  );
   for (const x of play.tasks) {
     t.match(x.task.id, UUID);
     t.match(x.task.duration.start, ISO);
@@ -41,8 +44,18 @@ t.test('one JSON document shaped like Ansible json callback', async (t) => {
   t.match(nic['h3'], { changed: false, unreachable: true, msg: /ECONNREFUSED/ });
   t.match(nic['h4'], { changed: false, skipped: true, skip_reason: 'Conditional result was False' });
   const iso = play.tasks[1]!.hosts;
-  t.match(iso['h1'], { changed: true, results: [{ changed: true, item: 'virtio-win.iso' }, { changed: false, item: 'drivers.iso' }] });
-  t.match(iso['h2'], { changed: false, results: [{ changed: false, item: { iso: 'virtio-win.iso', bus: 'sata' } }] }, 'items fill results when the aggregate has none');
+  t.match(iso['h1'], {
+    changed: true,
+    results: [
+      { changed: true, item: 'virtio-win.iso' },
+      { changed: false, item: 'drivers.iso' },
+    ],
+  });
+  t.match(
+    iso['h2'],
+    { changed: false, results: [{ changed: false, item: { iso: 'virtio-win.iso', bus: 'sata' } }] },
+    'items fill results when the aggregate has none',
+  );
   t.same(doc.stats, {
     h1: { ok: 3, changed: 3, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 },
     h2: { ok: 1, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 1 },
@@ -88,6 +101,9 @@ t.test('a loop reported item by item without an aggregate still gets its results
     changed: true,
     failed: true,
     msg: 'One or more items failed',
-    results: [{ item: 1, changed: true }, { item: 2, failed: true, msg: 'bad' }],
+    results: [
+      { item: 1, changed: true },
+      { item: 2, failed: true, msg: 'bad' },
+    ],
   });
 });

@@ -121,7 +121,11 @@ t.test("a guest's progress: one live line per guest under its host, gone when th
   r.progress(task, 'h2', 'win3', 'boots from virtio vda');
   await new Promise((done) => setTimeout(done, 250)); // a few of the renderer's frames
   const during = strip(out.text);
-  t.match(during, /h1\n\s+\S* ?win1: waiting for the driver install\n\s+\S* ?win2: on vda: waiting for its first boot/, "both guests' lines under h1, the latest text of each");
+  t.match(
+    during,
+    /h1\n\s+\S* ?win1: waiting for the driver install\n\s+\S* ?win2: on vda: waiting for its first boot/,
+    "both guests' lines under h1, the latest text of each",
+  );
   t.match(during, /win3: boots from virtio vda/, "h2's guest under h2");
   await r.hostResult(task, { host: 'h1', status: 'changed', result: { changed: true }, check: false, durationMs: 1 });
   await r.hostResult(task, { host: 'h2', status: 'ok', result: { changed: false }, check: false, durationMs: 1 });

@@ -76,7 +76,10 @@ t.test('-v adds the result JSON, every guest and the transport figures', async (
   t.ok(lines.includes('  deb12: ok - already virtio'), 'unchanged guest shown at -v');
   t.ok(lines.includes('skipping: [h4] => {"changed": false, "false_condition": "is_kvm", "skip_reason": "Conditional result was False"}'));
   t.ok(lines.includes('changed: [h1] => (item=virtio-win.iso) => {"changed": true, "item": "virtio-win.iso", "msg": "attached"}'));
-  t.notOk(lines.some((l) => l.startsWith('<h1>')), 'a level-3 message stays hidden at -v');
+  t.notOk(
+    lines.some((l) => l.startsWith('<h1>')),
+    'a level-3 message stays hidden at -v',
+  );
   t.same(lines.slice(-6), [
     'Transport per host (SSH connections, remote commands):',
     'h1                         : connections=1    commands=7',
@@ -117,7 +120,10 @@ t.test('colors as Ansible: recap host and non-zero counts, padding kept visible'
   const text = await run(0, true);
   const recap = text.split('\n').filter((l) => l.includes(' : ') && l.includes('ok='));
   t.equal(recap.length, 4);
-  t.equal(recap[0], '\x1b[33mh1\x1b[39m                         : \x1b[32mok=3   \x1b[39m \x1b[33mchanged=3   \x1b[39m unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ');
+  t.equal(
+    recap[0],
+    '\x1b[33mh1\x1b[39m                         : \x1b[32mok=3   \x1b[39m \x1b[33mchanged=3   \x1b[39m unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ',
+  );
   // eslint-disable-next-line no-control-regex -- the colour codes are what this test checks
   t.match(recap[2], /^\x1b\[31mh3\x1b\[39m {25}: ok=0 {4}changed=0 {4}\x1b\[91munreachable=1 {3}\x1b\[39m/);
   // eslint-disable-next-line no-control-regex -- the colour codes are what this test checks
@@ -180,7 +186,18 @@ t.test('a play without hosts, a long banner, a run of a minute and more', async 
   r.finish({ ...summary, stats: {}, durationMs: 90061_500 });
   t.equal(
     out.text,
-    ['', 'PLAY ***************************************************************************', 'skipping: no hosts matched', '', `TASK [${'x'.repeat(90)}] ***`, '', 'PLAY RECAP *********************************************************************', '', 'Playbook run took 1 days, 1 hours, 1 minutes, 1.50 seconds', ''].join('\n'),
+    [
+      '',
+      'PLAY ***************************************************************************',
+      'skipping: no hosts matched',
+      '',
+      `TASK [${'x'.repeat(90)}] ***`,
+      '',
+      'PLAY RECAP *********************************************************************',
+      '',
+      'Playbook run took 1 days, 1 hours, 1 minutes, 1.50 seconds',
+      '',
+    ].join('\n'),
   );
 });
 

@@ -71,12 +71,20 @@ t.test('a failed guest leaves the run; the host and its other guests go on; exit
     t.same(seen[`d@${h}`], ['g1'], `${h}: g3 left out too, g1 goes on to the end`);
     t.match(r.doc.stats[h], { failures: 0, ok: 4 }, `${h}: the host itself did not fail`);
   }
-  t.same(r.doc.virtplay.failed_guests['h1'], [
-    { guest: 'g2', task: 'first', msg: 'g2 cannot' },
-    { guest: 'g3', task: 'third', msg: 'g3 cannot' },
-  ], '--json: guest, task, message per host');
+  t.same(
+    r.doc.virtplay.failed_guests['h1'],
+    [
+      { guest: 'g2', task: 'first', msg: 'g2 cannot' },
+      { guest: 'g3', task: 'third', msg: 'g3 cannot' },
+    ],
+    '--json: guest, task, message per host',
+  );
   t.match(r.text, /^ {2}g2: FAILED - g2 cannot$/m, 'the task line names the guest and why');
-  t.match(r.text, /^Failed guests \(left out of the later tasks; the other guests went on\):\nh1 +: g2 \(task 'first'\): g2 cannot\nh1 +: g3 \(task 'third'\): g3 cannot\nh2 +: g2/m, 'the recap lists them');
+  t.match(
+    r.text,
+    /^Failed guests \(left out of the later tasks; the other guests went on\):\nh1 +: g2 \(task 'first'\): g2 cannot\nh1 +: g3 \(task 'third'\): g3 cannot\nh2 +: g2/m,
+    'the recap lists them',
+  );
 });
 
 t.test('ignore_errors keeps a failed guest in (counted ignored); a skipped guest is no failure', async (t) => {

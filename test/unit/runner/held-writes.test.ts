@@ -42,7 +42,10 @@ class FakeHolder implements HeldWrites {
     this.tokens.clear();
     if (loseHost === this.host) throw new UnreachableError(this.host, 'connection lost while running a command');
     const failing = items.filter((i) => i.guest === failGuest);
-    write(this.host, items.filter((i) => i.guest !== failGuest));
+    write(
+      this.host,
+      items.filter((i) => i.guest !== failGuest),
+    );
     return [...new Set(failing.map((i) => i.token))].map((token) => ({ token, guest: failGuest!, msg: 'the write was refused' }));
   }
 }
@@ -72,7 +75,10 @@ const edit: ModuleDef<EditArgs> = {
         const holder = hold.holder('fake', () => new FakeHolder(ctx.host));
         for (const g of changed) holder.add(hold.token, g, args.id);
       } else {
-        write(ctx.host, changed.map((guest) => ({ guest, id: args.id })));
+        write(
+          ctx.host,
+          changed.map((guest) => ({ guest, id: args.id })),
+        );
       }
     }
     const results: GuestResult[] = guests.map((g) => ({ guest: g, changed: changed.includes(g), changes: changed.includes(g) ? [`${g}: ${args.id}`] : [] }));
@@ -95,7 +101,10 @@ async function play(yaml: string, o: { check?: boolean } = {}) {
 
 /** The task banners and host lines of the plain output, in order. */
 function lines(text: string): string[] {
-  return text.split('\n').filter((l) => /^(TASK|changed|ok|failed|fatal| {2}g\d)/.test(l)).map((l) => l.replace(/\*+$/, '').trim());
+  return text
+    .split('\n')
+    .filter((l) => /^(TASK|changed|ok|failed|fatal| {2}g\d)/.test(l))
+    .map((l) => l.replace(/\*+$/, '').trim());
 }
 
 t.test('consecutive tasks: one write per host, each task reported with its own changes, in order', async (t) => {
@@ -111,7 +120,10 @@ t.test('consecutive tasks: one write per host, each task reported with its own c
   t.same(writes, { h1: 1, h2: 1 }, 'one write per host for the three tasks');
   t.same(store['h1'], { g1: ['a'], g2: ['a', 'b'] }, 'every change made, in task order');
   t.same(saw['b@h1'], '{}', 'b planned before anything was written (on what a will have made)');
-  t.same(lines(r.text).filter((l) => !l.startsWith('g')), ['TASK [a]', 'changed: [h1]', 'changed: [h2]', 'TASK [b]', 'changed: [h1]', 'changed: [h2]', 'TASK [c]', 'ok: [h1]', 'ok: [h2]']);
+  t.same(
+    lines(r.text).filter((l) => !l.startsWith('g')),
+    ['TASK [a]', 'changed: [h1]', 'changed: [h2]', 'TASK [b]', 'changed: [h1]', 'changed: [h2]', 'TASK [c]', 'ok: [h1]', 'ok: [h2]'],
+  );
   t.match(r.text, /TASK \[b\][^\n]*\n[^]*?b says[^]*?TASK \[c\]/, "b's warning is shown under b's banner");
   t.match(r.doc.stats['h1'], { ok: 3, changed: 2, failures: 0 });
 });
@@ -142,7 +154,7 @@ t.test('a registered result ends the held run: the next task reads it as written
     - { name: c, edit: { id: c, change: [g3] } }
 `);
   t.equal(r.code, 0);
-  t.same(writes, { h1: 2, h2: 2 }, "a alone, then b and c");
+  t.same(writes, { h1: 2, h2: 2 }, 'a alone, then b and c');
   t.same(store['h1'], { g1: ['a'], g2: ['b'], g3: ['c'] }, 'b ran: it saw ra changed');
 });
 
@@ -178,7 +190,11 @@ t.test('a write that fails fails its guest on every task whose changes it carrie
 `);
   t.equal(r.code, 2, 'a failed guest: exit 2');
   t.same(store['h1'], { g1: ['a', 'c', 'real'], g3: ['b'] }, "the other guests' changes were made");
-  t.same(r.doc.virtplay.failed_guests['h1'], [{ guest: 'g2', task: 'a', msg: 'the write was refused' }], 'g2 failed at a, the first task that carried its change');
+  t.same(
+    r.doc.virtplay.failed_guests['h1'],
+    [{ guest: 'g2', task: 'a', msg: 'the write was refused' }],
+    'g2 failed at a, the first task that carried its change',
+  );
   const tasks = r.doc.plays[0]!.tasks;
   const g2 = (task: number) => (tasks[task]!.hosts['h1']!.guests as GuestResult[]).find((g) => g.guest === 'g2');
   t.match(g2(0), { failed: true, changed: false, msg: 'the write was refused' }, 'a: g2 failed');
@@ -215,13 +231,16 @@ t.test('a write that loses the host fails it on the first task that held writes;
 });
 
 t.test('check mode holds nothing and writes nothing', async (t) => {
-  const r = await play(`
+  const r = await play(
+    `
 - hosts: all
   gather_facts: false
   tasks:
     - { name: a, edit: { id: a, change: [g1] } }
     - { name: b, edit: { id: b, change: [g2] } }
-`, { check: true });
+`,
+    { check: true },
+  );
   t.equal(r.code, 0);
   t.same(writes, {}, 'no write');
   t.match(r.doc.stats['h1'], { changed: 2 }, 'both would change');

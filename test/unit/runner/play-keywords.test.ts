@@ -22,7 +22,11 @@ const probe: ModuleDef<{ id: string; fail?: boolean }> = {
     ctx.progress?.('g1', `working on ${args.id}`);
     await ctx.conn.exec('true');
     if (args.fail) return { changed: false, failed: true, msg: 'probe failed' };
-    return { changed: true, msg: 'changed', ...(ctx.diff ? { diff: [{ before: 'old\n', after: 'new\n', before_header: args.id, after_header: args.id }] } : {}) };
+    return {
+      changed: true,
+      msg: 'changed',
+      ...(ctx.diff ? { diff: [{ before: 'old\n', after: 'new\n', before_header: args.id, after_header: args.id }] } : {}),
+    };
   },
 };
 const SCHEMA = { type: 'object', properties: { id: { type: 'string' }, fail: { type: 'boolean' } }, required: ['id'], additionalProperties: false };
@@ -66,7 +70,11 @@ t.test('serial runs the whole play per batch; a batch whose hosts all fail ends 
   tasks:
     - { name: d, probe: { id: d } }
 `);
-  t.same(ran, ['a@h1', 'a@h2', 'b@h1', 'b@h2', 'c@h1', 'c@h2', 'a@h3', 'a@h4', 'b@h3', 'b@h4'], 'batch [h1 h2] ran the play; [h3 h4] (40%, through a chain of play vars) failed whole; h5 and the next play never ran');
+  t.same(
+    ran,
+    ['a@h1', 'a@h2', 'b@h1', 'b@h2', 'c@h1', 'c@h2', 'a@h3', 'a@h4', 'b@h3', 'b@h4'],
+    'batch [h1 h2] ran the play; [h3 h4] (40%, through a chain of play vars) failed whole; h5 and the next play never ran',
+  );
   t.equal(r.text.match(/^PLAY \[all\]/gm)?.length, 2, 'the play banner once per batch that ran');
   t.equal(r.code, 2);
 });

@@ -10,7 +10,7 @@ t.test("Ansible's tag selection", async (t) => {
   t.equal(shouldRunTask(['never', 'eject'], f(['eject'])), true);
   t.equal(shouldRunTask(['nic'], f(['disk'])), false);
   t.equal(shouldRunTask(['always'], f(['disk'])), true, "'always' runs with any --tags");
-  t.equal(shouldRunTask(['always'], f(['disk'], ['always'])), false, "unless --skip-tags always");
+  t.equal(shouldRunTask(['always'], f(['disk'], ['always'])), false, 'unless --skip-tags always');
   t.equal(shouldRunTask(['nic', 'disk'], f([], ['disk'])), false, '--skip-tags wins');
   t.equal(shouldRunTask([], f(['untagged'])), true);
   t.equal(shouldRunTask(['x'], f(['untagged'])), false);

@@ -11,7 +11,13 @@ const vars = {
   enabled: true,
   nothing: null,
   empty: [],
-  host: { disks: [{ dev: 'hda', bus: 'ide' }, { dev: 'vdb', bus: 'virtio' }], items: 'own key' },
+  host: {
+    disks: [
+      { dev: 'hda', bus: 'ide' },
+      { dev: 'vdb', bus: 'virtio' },
+    ],
+    items: 'own key',
+  },
   res: { changed: true, failed: false },
   skipped_res: { changed: false, skipped: true },
 };
@@ -87,7 +93,7 @@ t.test('Ansible filters', async (t) => {
   t.equal(r('{{ [3, 1, 2] | min }}'), 1);
   t.equal(r('{{ [3, 1, 2] | max }}'), 3);
   t.same(r('{{ "ab" | list }}'), ['a', 'b']);
-  t.equal(r("{{ \"it's\" | quote }}"), `'it'\\''s'`);
+  t.equal(r('{{ "it\'s" | quote }}'), `'it'\\''s'`);
 });
 
 t.test('Python-style methods and Jinja literals', async (t) => {
@@ -172,10 +178,10 @@ t.test('templates cannot reach Node internals', async (t) => {
     "{{ range.constructor('globalThis.__pwned = 3')() }}",
     "{{ cycler.constructor('globalThis.__pwned = 4')() }}",
     "{{ ''['__proto__']['constructor']['constructor']('globalThis.__pwned = 5')() }}",
-    "{{ name.__proto__ }}",
-    "{{ host.constructor }}",
+    '{{ name.__proto__ }}',
+    '{{ host.constructor }}',
     "{{ ''.big.call }}",
-    "{{ joiner.apply }}",
+    '{{ joiner.apply }}',
     "{% set f = ''.constructor %}{{ f.constructor('globalThis.__pwned = 6')() }}",
   ];
   for (const a of attempts) {
