@@ -7,7 +7,7 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin } from '../../lab/standin.js';
-import { assertBuilt, CLI, json, LAB_INVENTORY, virtplay } from '../bootstrap/cli.js';
+import { assertBuilt, json, LAB_INVENTORY, virtplay } from '../bootstrap/cli.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', a
     const dir = mkdtempSync(join(tmpdir(), 'vp-names-'));
     const pb = join(dir, 'check.yml');
     writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - name: names\n      device_names_check:\n        guests: [${s.name}, deb01]\n`);
-    const r = await virtplay([CLI, pb, '-i', LAB_INVENTORY, '--json']);
+    const r = await virtplay([pb, '-i', LAB_INVENTORY, '--json']);
     t.equal(r.code, 0, r.stderr);
     const res = json(r).plays[0]!.tasks[0]!.hosts[HOST]!;
     t.equal(res.changed, false, 'read-only');

@@ -1,23 +1,22 @@
-/** Running the built CLI against the lab from the bootstrap tests. */
-import { existsSync } from 'node:fs';
+/**
+ * The bootstrap tests' runs against the lab: windows-virtio.yml's arguments for one guest, the
+ * phase a guest's definition records, a run killed at a phase. Runs go through the shared runner
+ * (test/helpers/virtplay-cli.ts).
+ */
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labDir, run, virshAs, type RunResult } from '../../lab/lab.js';
+import { labDir, virshAs } from '../../lab/lab.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
+import { LAB_INVENTORY, requireBuild, ROOT, startVirtplay, virtplay as run, type CliRun } from '../../helpers/virtplay-cli.js';
 
-export const REPO = join(import.meta.dirname, '..', '..', '..');
-export const CLI = join(REPO, 'dist', 'engine', 'cli.js');
-export const LAB_INVENTORY = join(REPO, 'examples', 'inventory', 'lab.yml');
-export const PLAYBOOK = join(REPO, 'playbooks', 'windows-virtio.yml');
+export { LAB_INVENTORY, ROOT as REPO } from '../../helpers/virtplay-cli.js';
+export const PLAYBOOK = join(ROOT, 'playbooks', 'windows-virtio.yml');
 
-export function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
-}
+export const assertBuilt = requireBuild;
 
 export function bootstrapArgs(host: string, guest: string, iso: string, extra: string[] = []): string[] {
   return [
-    CLI,
     PLAYBOOK,
     '-i',
     LAB_INVENTORY,
@@ -37,16 +36,18 @@ export function bootstrapArgs(host: string, guest: string, iso: string, extra: s
   ];
 }
 
-export function virtplay(args: string[], timeoutMs = 10 * 60_000): Promise<RunResult> {
-  return run(['node', ...args], { timeoutMs });
+/** A run to its end (default timeout 10 minutes: guests boot under TCG). */
+export function virtplay(args: string[], timeoutMs = 10 * 60_000): Promise<CliRun> {
+  return run(args, { timeoutMs });
 }
 
+/** A run started now, for a test that watches or kills it. */
 export function spawnVirtplay(args: string[]): ChildProcess {
-  return spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startVirtplay(args, { timeoutMs: 30 * 60_000 }).child;
 }
 
 /** The --json document of a run (throws with the output when it is not JSON). */
-export function json(r: RunResult): {
+export function json(r: CliRun): {
   stats: Record<string, Record<string, number>>;
   plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[];
 } {

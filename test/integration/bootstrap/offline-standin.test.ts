@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureLab, guestXml, labDir, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines, type Standin } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, BOOTSTRAP_NS, bootstrapResult, CLI, json, LAB_INVENTORY, REPO, runKilledAt, virtplay } from './cli.js';
+import { assertBuilt, BOOTSTRAP_NS, bootstrapResult, json, LAB_INVENTORY, REPO, runKilledAt, virtplay } from './cli.js';
 
 const HOST = 'lab3';
 const PLAYBOOK = join(REPO, 'test', 'fixtures', 'playbooks', 'offline-standin.yml');
@@ -27,7 +27,7 @@ const bootLines = (s: Standin) => serialLines(s).filter((l) => / boot-disk=\S+ m
 
 function args(s: Standin, inject: string[] = ['bash', SCRIPT, 'inject']): string[] {
   const vars = { guests: s.name, virtio_win_iso: s.iso, inject, check: ['bash', SCRIPT, 'check'] };
-  return [CLI, PLAYBOOK, '-i', LAB_INVENTORY, '--limit', HOST, '-e', JSON.stringify(vars), '--run-dir', join(labDir(), 'runs')];
+  return [PLAYBOOK, '-i', LAB_INVENTORY, '--limit', HOST, '-e', JSON.stringify(vars), '--run-dir', join(labDir(), 'runs')];
 }
 
 async function attrs(s: Standin): Promise<Record<string, string>> {

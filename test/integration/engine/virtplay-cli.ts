@@ -2,29 +2,18 @@
  * The built CLI as a real process against the real lab, and what the tests read back: the --json
  * document, the guests' domain XML as each lab host's libvirt has it, the lab sshd's log.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { JsonDocument } from '../../../engine/report/json.js';
 import type { Test } from 'tap';
 import { ensureLab, guestXml, labGuestNames, labHosts, lockLab, sshdLogLines } from '../../lab/lab.js';
+import { CLI, requireBuild, ROOT, startVirtplay, type CliRun as BaseRun } from '../../helpers/virtplay-cli.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = join(ROOT, 'dist', 'engine', 'cli.js');
-export const LAB_INVENTORY = join(ROOT, 'examples', 'inventory', 'lab.yml');
+export { CLI, LAB_INVENTORY, PLAYBOOKS, requireBuild, ROOT } from '../../helpers/virtplay-cli.js';
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'engine');
-export const PLAYBOOKS = join(ROOT, 'playbooks');
-
-/** Throws a clear error when the CLI was not built (the tests run dist/, not the sources). */
-export function requireBuild(): void {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: build first with 'npm run build' (npm test's pretest builds too)`);
-  }
-}
 
 /** Source files newer than the built CLI (dist/ may be stale), for a warning. */
 export function newerSources(): string[] {
@@ -42,12 +31,7 @@ export function newerSources(): string[] {
   return newer;
 }
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Wall time of the process, ms. */
-  ms: number;
+export interface CliRun extends BaseRun {
   /** TCP connections the process was seen holding: local port -> remote address. */
   ports: Map<number, string>;
 }
@@ -55,9 +39,8 @@ export interface CliRun {
 let stateDir: string | undefined;
 
 /** XDG_STATE_HOME for the runs (the engine keeps XML backups there): a temp dir, removed by cleanupCli(). */
-function runEnv(): NodeJS.ProcessEnv {
-  stateDir ??= mkdtempSync(join(tmpdir(), 'virtplay-engine-it-'));
-  return { ...process.env, XDG_STATE_HOME: stateDir, NO_COLOR: '1', FORCE_COLOR: '0' };
+function runStateDir(): string {
+  return (stateDir ??= mkdtempSync(join(tmpdir(), 'virtplay-engine-it-')));
 }
 
 export function cleanupCli(): void {
@@ -66,40 +49,20 @@ export function cleanupCli(): void {
 }
 
 /**
- * `node dist/engine/cli.js ARGS` from the project root; never throws on a non-zero exit. While it
- * runs, the TCP connections the process holds to the lab's port are sampled from /proc, so its own
- * lines in the shared sshd log can be told from those of other tests (see ownSshdLines()).
+ * The shared runner's run (test/helpers/virtplay-cli.ts), in this file's state folder. While it
+ * runs, the TCP connections the process holds to the lab's port are sampled from /proc, so its
+ * own lines in the shared sshd log can be told from those of other tests (see ownSshdLines()).
  */
 export async function virtplay(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
-  requireBuild();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: runEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, done } = startVirtplay(args, { stateDir: runStateDir(), timeoutMs });
   const ports = new Map<number, string>();
   const sample = (): void => {
     if (child.pid !== undefined) for (const [port, remote] of tcpConnectionsOf(child.pid)) ports.set(port, remote);
   };
   const poll = setInterval(sample, 15);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number>((done) => {
-    const timer = setTimeout(() => {
-      stderr += `\n[timed out after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (err) => {
-      stderr += String(err);
-      clearTimeout(timer);
-      done(-1);
-    });
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      done(c ?? -1);
-    });
-  });
+  const r = await done;
   clearInterval(poll);
-  return { code, stdout, stderr, ms: performance.now() - t0, ports };
+  return { ...r, ports };
 }
 
 /** Established IPv4 TCP connections of a process: local port -> remote "a.b.c.d:port" (from /proc). */

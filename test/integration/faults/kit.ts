@@ -4,25 +4,19 @@
  * classified against reference states (semantically: libvirt's own additions do not count), and
  * the sshd session processes behind one connection, to cut it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonDocument } from '../../../engine/report/json.js';
 import { semanticDiff } from '../../helpers/domain-compare.js';
 import { labDir, labHost, labKeyPath, labKnownHostsPath, labState, run, virshAs } from '../../lab/lab.js';
+import { startVirtplay as start, type CliRun as BaseRun } from '../../helpers/virtplay-cli.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = join(ROOT, 'dist', 'engine', 'cli.js');
-export const LINUX_VIRTIO = join(ROOT, 'playbooks', 'linux-virtio.yml');
+export { CLI, LINUX_VIRTIO, requireBuild, ROOT } from '../../helpers/virtplay-cli.js';
 /** A lab host's five guests: four Linux-labelled, one Windows-labelled (win05). */
 export const GUESTS = ['deb01', 'deb02', 'deb03', 'deb04', 'win05'];
-
-export function requireBuild(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with 'npm run build'`);
-}
 
 /** A temporary folder removed when the test ends. */
 export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'vp-faults-'): string {
@@ -33,11 +27,7 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'vp-faul
 
 // --- the CLI ------------------------------------------------------------------------------------
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
+export interface CliRun extends BaseRun {
   doc?: JsonDocument;
 }
 
@@ -46,36 +36,19 @@ export interface RunningCli {
   done: Promise<CliRun>;
 }
 
-/** `node dist/engine/cli.js ARGS --json` (plain output when json is false) started now; `done` never rejects (code -1: timed out). */
+/** The shared runner's run with `--json` (plain output when json is false), started now, in stateDir; `done` never rejects (code -1: timed out). */
 export function startVirtplay(args: readonly string[], stateDir: string, timeoutMs = 120_000, json = true): RunningCli {
-  requireBuild();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args, ...(json ? ['--json'] : [])], {
-    cwd: ROOT,
-    env: { ...process.env, XDG_STATE_HOME: stateDir, NO_COLOR: '1', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<CliRun>((ok) => {
-    const timer = setTimeout(() => {
-      stderr += `\n[timed out after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      let doc: JsonDocument | undefined;
+  const { child, done } = start([...args, ...(json ? ['--json'] : [])], { stateDir, timeoutMs });
+  return {
+    child,
+    done: done.then((r) => {
       try {
-        doc = JSON.parse(stdout) as JsonDocument;
+        return { ...r, doc: JSON.parse(r.stdout) as JsonDocument };
       } catch {
-        // no document: the test looks at stdout/stderr
+        return r; // no document: the test looks at stdout/stderr
       }
-      ok({ code: c ?? -1, stdout, stderr, ms: performance.now() - t0, ...(doc ? { doc } : {}) });
-    });
-  });
-  return { child, done };
+    }),
+  };
 }
 
 export function virtplay(args: readonly string[], stateDir: string, timeoutMs?: number): Promise<CliRun> {

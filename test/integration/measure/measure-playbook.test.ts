@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, CLI, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
+import { assertBuilt, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 import { join } from 'node:path';
 
 const HOST = 'lab2';
@@ -69,7 +69,6 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
     const started = Date.now();
     const r = await virtplay(
       [
-        CLI,
         join(REPO, 'playbooks', 'measure-virtio.yml'),
         '-i',
         LAB_INVENTORY,
@@ -141,7 +140,7 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
     // Ansible's exit code 2, and still nothing left listening.
     const netBench = (extra: string[]) =>
       virtplay(
-        [CLI, join(REPO, 'test', 'fixtures', 'playbooks', 'net-bench.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, ...extra],
+        [join(REPO, 'test', 'fixtures', 'playbooks', 'net-bench.yml'), '-i', LAB_INVENTORY, '--limit', HOST, '-e', `guests=${s.name}`, ...extra],
         5 * 60_000,
       );
     const ok = await netBench(['-e', 'test=network_out']);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
 import { buildStandin, defineStandin, installDriverOffline, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { assertBuilt, CLI, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
+import { assertBuilt, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 
 const HOST = 'lab2';
 
@@ -28,7 +28,6 @@ t.test('measure-virtio.yml on a Windows Server 2016 stand-in: PowerShell through
 
     const r = await virtplay(
       [
-        CLI,
         join(REPO, 'playbooks', 'measure-virtio.yml'),
         '-i',
         LAB_INVENTORY,

@@ -1,19 +1,16 @@
 /**
- * Running the virtplay CLI (from source, through tsx) against the lab, and reading its --json
- * document: per task, host and guest, the change lines and the diffs.
+ * The module tests' view of a --json run against the lab: per task, host and guest, the change
+ * lines and the diffs. Runs go through the shared runner (test/helpers/virtplay-cli.ts).
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, type RunResult } from '../../lab/lab.js';
+import { join } from 'node:path';
 import type { GuestReport } from '../../../modules/libvirt/edit-module.js';
+import { parseJson as parseDoc, ROOT, virtplay as run, type CliRun } from '../../helpers/virtplay-cli.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const LAB_INVENTORY = join(ROOT, 'examples/inventory/lab.yml');
-export const LINUX_VIRTIO = join(ROOT, 'playbooks/linux-virtio.yml');
+export { LAB_INVENTORY, LINUX_VIRTIO, ROOT } from '../../helpers/virtplay-cli.js';
 export const FIXTURES = join(ROOT, 'test/fixtures/modules');
 
-export function virtplay(args: string[]): Promise<RunResult> {
-  return run([process.execPath, '--import=tsx', join(ROOT, 'engine/cli.ts'), ...args], { timeoutMs: 300_000 });
+export function virtplay(args: string[]): Promise<CliRun> {
+  return run(args, { timeoutMs: 300_000 });
 }
 
 /** What each libvirt edit module reports per guest (the module's own type). */
@@ -43,12 +40,8 @@ export interface RunJson {
   };
 }
 
-export function parseJson(r: RunResult): RunJson {
-  try {
-    return JSON.parse(r.stdout) as RunJson;
-  } catch {
-    throw new Error(`virtplay --json printed no JSON (exit ${r.code}): ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 2000)}`);
-  }
+export function parseJson(r: CliRun): RunJson {
+  return parseDoc<RunJson>(r);
 }
 
 /** "task|host|guest" -> change lines, for every guest report in the run. */

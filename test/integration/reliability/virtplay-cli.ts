@@ -1,45 +1,16 @@
 /**
- * Runs the virtplay CLI from source (engine/cli.ts through tsx, so a test sees the tree as it is,
- * not a stale dist/), without a shell, and helpers the reliability tests share.
+ * What the reliability tests share: fixtures, stack-trace detection, throw-away lab guests. Runs
+ * go through the shared runner (test/helpers/virtplay-cli.ts).
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { originalGuestXml, virshAs } from '../../lab/lab.js';
+import { ROOT } from '../../helpers/virtplay-cli.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const ROOT = resolve(HERE, '../../..');
-export const CLI = join(ROOT, 'engine', 'cli.ts');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
+export { ROOT, virtplay, type CliRun as CliResult } from '../../helpers/virtplay-cli.js';
 
 /** A file of test/fixtures/bad-input/. */
 export function fx(name: string): string {
   return join(ROOT, 'test', 'fixtures', 'bad-input', name);
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * virtplay ARGS with the given environment (default: this process's), in the project root.
- * code -1: the CLI did not finish within timeoutMs (it was killed).
- */
-export function virtplay(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [`--import=${TSX}`, CLI, ...args], { cwd: ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
 }
 
 /** Lines that betray a stack trace or an unexpected (internal) error. */
