@@ -74,8 +74,6 @@ export function defineBatchCommand(uri: string, items: { uuid: string; bytes: nu
     // (virsh's echo does not end its line: the marker may precede the XML on the same line).
     const dumps = checked.map((i) => `echo ${MARK}-cur ${i}; dumpxml --inactive --security-info ${checkUuid(items[i]!.uuid)}`).join('; ');
     lines.push(`${v} "${dumps}" 2>/dev/null | awk -v M='${MARK}-cur ' '${SPLIT_AWK}'`);
-  }
-  if (checked.length > 0) {
     // One sha256sum for every current definition ("HASH  N.cur" lines; a guest that vanished
     // has no file and no line), matched by the shell itself: no process per guest.
     lines.push(`nl=$(printf '\\n.'); nl=\${nl%.}`, `sums="\${nl}$(sha256sum ${checked.map((i) => `${i}.cur`).join(' ')} 2>/dev/null)\${nl}"`);

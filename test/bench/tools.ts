@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labKnownHostsPath, run, type LabHost } from '../lab/lab.js';
+import { labHostKeyOptions, run, type LabHost } from '../lab/lab.js';
 import { measure, type Measured } from './measure.js';
 import { sshdMark, type SshdCounts } from './sshd-count.js';
 
@@ -71,16 +71,7 @@ export async function runVirtplay(inventory: string, hosts: readonly LabHost[]):
  */
 export async function runAnsible(inventory: string, hosts: readonly LabHost[]): Promise<ToolRun> {
   const cpDir = mkdtempSync(join(tmpdir(), 'vpbench-cp-'));
-  const sshArgs = [
-    '-o',
-    `UserKnownHostsFile=${labKnownHostsPath()}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-  ].join(' ');
+  const sshArgs = [...labHostKeyOptions(), '-o', 'IdentitiesOnly=yes'].join(' ');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ANSIBLE_CONFIG: join(ANSIBLE_DIR, 'ansible.cfg'),

@@ -277,6 +277,11 @@ export function originalGuestXml(host: number | string, guest: string): string {
   return `${readFileSync(join(labDir(), 'hosts', dir, 'guests', `${guest}.xml`), 'utf8').trimEnd()}\n`;
 }
 
+/** OpenSSH client options that check a lab host's key against the lab's known_hosts only. */
+export function labHostKeyOptions(): string[] {
+  return ['-o', `UserKnownHostsFile=${labKnownHostsPath()}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes'];
+}
+
 /** OpenSSH client arguments that reach a lab host with the lab's key and known_hosts only. */
 export function labSshArgs(host: number | string): string[] {
   const h = labHost(host);
@@ -289,12 +294,7 @@ export function labSshArgs(host: number | string): string[] {
     'IdentitiesOnly=yes',
     '-o',
     'BatchMode=yes',
-    '-o',
-    `UserKnownHostsFile=${labKnownHostsPath()}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
+    ...labHostKeyOptions(),
     '-o',
     'ConnectTimeout=10',
     '-p',

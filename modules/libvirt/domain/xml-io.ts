@@ -54,30 +54,22 @@ export function parseXml(xml: string, opts: { validate?: boolean } = {}): XDocum
     throw new DomainXmlError(`malformed XML at line ${e.line}, column ${e.col}: ${e.msg}`);
   }
   const items = parser.parse(xml) as Ordered[];
-  const nodes = convertAll(items, false);
+  const nodes = convertAll(items);
   const rootIndex = nodes.findIndex((n) => n.kind === 'element');
   if (rootIndex < 0) throw new DomainXmlError('the XML has no root element');
   const root = nodes[rootIndex] as XElement;
-  return new XDocument(root, dropBlank(nodes.slice(0, rootIndex)), dropBlank(nodes.slice(rootIndex + 1)));
+  return new XDocument(root, nodes.slice(0, rootIndex), nodes.slice(rootIndex + 1));
 }
 
 /**
- * fast-xml-parser's ordered items as our nodes, in one pass, each array made at its final size
- * (a tree is kept for every guest of a run). Whitespace-only text is dropped where it is
- * indentation: in an element that also holds child elements or comments (and around the root);
- * the pretty printer re-creates it.
+ * fast-xml-parser's ordered items as our nodes. Whitespace-only text is dropped where it is
+ * indentation: among siblings that include an element or a comment (around the root, in an
+ * element with children); the pretty printer re-creates it. `map` makes each array at its final
+ * size (a tree is kept for every guest of a run).
  */
-function convertAll(items: Ordered[], inElement: boolean): XNode[] {
-  const dropBlanks = inElement && items.some(isStructure);
-  let n = 0;
-  for (const i of items) if (firstKey(i) !== undefined && !(dropBlanks && isBlankItem(i))) n++;
-  const out = new Array<XNode>(n);
-  let at = 0;
-  for (const i of items) {
-    if (firstKey(i) === undefined || (dropBlanks && isBlankItem(i))) continue;
-    out[at++] = convert(i);
-  }
-  return out;
+function convertAll(items: Ordered[]): XNode[] {
+  const dropBlanks = items.some(isStructure);
+  return items.filter((i) => firstKey(i) !== undefined && !(dropBlanks && isBlankItem(i))).map(convert);
 }
 
 function firstKey(item: Ordered): string | undefined {
@@ -95,10 +87,6 @@ function isBlankItem(item: Ordered): boolean {
   return TEXT in item && String(item[TEXT]).trim() === '';
 }
 
-function dropBlank(nodes: XNode[]): XNode[] {
-  return nodes.filter((n) => !(n.kind === 'text' && n.text.trim() === ''));
-}
-
 function convert(item: Ordered): XNode {
   const key = firstKey(item)!;
   const value = item[key];
@@ -106,7 +94,7 @@ function convert(item: Ordered): XNode {
   if (key === COMMENT) return new XComment(collectText(value as Ordered[]));
   const attrs = stringAttrs(item[ATTRS] as Record<string, unknown> | undefined);
   if (key.startsWith('?')) return new XPi(key, attrs);
-  return XElement.adopt(key, attrs, convertAll(value as Ordered[], true));
+  return XElement.adopt(key, attrs, convertAll(value as Ordered[]));
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
