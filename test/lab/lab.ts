@@ -277,6 +277,18 @@ export function originalGuestXml(host: number | string, guest: string): string {
   return `${readFileSync(join(labDir(), 'hosts', dir, 'guests', `${guest}.xml`), 'utf8').trimEnd()}\n`;
 }
 
+/**
+ * Defines a host's guests as lab-up.sh first defined them, where they differ now (other tests leave
+ * the lab converted; resetLab() restores every host and needs lockLab()). Call it holding
+ * lockLabHost(host). Running guests keep running: only their persistent definition changes.
+ */
+export async function restoreLabHost(host: number | string): Promise<void> {
+  for (const guest of labGuestNames()) {
+    const original = originalGuestXml(host, guest);
+    if ((await guestXml(host, guest).catch(() => '')) !== original) await virshOk(host, ['define', '/dev/stdin'], original);
+  }
+}
+
 /** OpenSSH client options that check a lab host's key against the lab's known_hosts only. */
 export function labHostKeyOptions(): string[] {
   return ['-o', `UserKnownHostsFile=${labKnownHostsPath()}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes'];
