@@ -5,26 +5,32 @@
  */
 import t from 'tap';
 import { XMLParser } from 'fast-xml-parser';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { guestOs } from '../../../modules/libvirt/guest-os.js';
 import {
   ensureLab,
   guestNames,
   guestXml,
+  labDir,
   labGuestNames,
   labHosts,
   labLinuxGuests,
   labSshArgs,
   labWindowsGuests,
   lockLab,
+  lockLabHost,
   originalGuestXml,
   resetLab,
+  restoreLabHost,
   run,
   sshdCommandsPerUser,
   sshdConnectionsPerHost,
   sshdLogLines,
   virshAs,
 } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 
 interface Attrs {
   [k: string]: unknown;
@@ -186,4 +192,37 @@ t.test('a second lab-up is fast and changes nothing', async (t) => {
   t.comment(`lab-up when already up: ${Math.round(performance.now() - t0)} ms`);
   t.match(res.stdout, /4 hosts .* port 2222/);
   t.equal(await guestXml(4, 'win05'), before);
+});
+
+t.test('restoreLabHost puts back a changed guest on one host and leaves the others as they are', async (t) => {
+  t.teardown(await lockLabHost('lab2'));
+  const original = originalGuestXml(2, 'deb01');
+  const changed = original.replace(/<model type='(e1000|rtl8139)'\/>/g, "<model type='virtio'/>");
+  t.not(changed, original);
+  const res = await virshAs(2, ['define', '/dev/stdin'], changed);
+  t.equal(res.code, 0, res.stderr);
+  const other = await guestXml(1, 'deb01');
+  await restoreLabHost('lab2');
+  t.equal(await guestXml(2, 'deb01'), original, 'lab2/deb01: its original XML again, byte for byte');
+  for (const g of labGuestNames()) t.equal(await guestXml(2, g), originalGuestXml(2, g), `lab2/${g}: original`);
+  t.equal(await guestXml(1, 'deb01'), other, 'lab1 untouched');
+});
+
+t.test('useLab: cleanups run under the lock, newest first, all of them; the lock goes also when one fails', async (t) => {
+  const lockDir = join(labDir(), 'test.host-lab3.lock');
+  let teardown: (() => unknown) | undefined;
+  const lab = await useLab({ teardown: (fn) => void (teardown = fn) }, { host: 'lab3', fresh: false });
+  t.equal(lab.state.hosts, HOSTS, 'the lab as it is');
+  t.ok(existsSync(lockDir), 'lab3 is locked');
+  const seen: string[] = [];
+  lab.cleanup(() => seen.push(`first, locked=${existsSync(lockDir)}`));
+  lab.cleanup(() => {
+    seen.push(`second, locked=${existsSync(lockDir)}`);
+    throw new Error('second cleanup failed');
+  });
+  lab.cleanup(async () => void seen.push(`third, locked=${existsSync(lockDir)}`));
+  t.type(teardown, 'function', 'one teardown registered');
+  await t.rejects(Promise.resolve().then(teardown), /second cleanup failed/, "a failed cleanup's error is the teardown's");
+  t.same(seen, ['third, locked=true', 'second, locked=true', 'first, locked=true'], 'newest first, every one, all under the lock');
+  t.notOk(existsSync(lockDir), 'and then the lock was released');
 });
