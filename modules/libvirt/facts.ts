@@ -2,6 +2,7 @@
 import { TaskError } from '../../engine/errors.js';
 import type { FactSource } from '../../engine/module.js';
 import { retryRead } from '../../engine/retry.js';
+import { decodeEntities } from './domain/xml-io.js';
 import { gatherFactsCommand, MARK, splitMarked } from './virsh.js';
 
 export interface GuestFacts {
@@ -62,20 +63,15 @@ export function parseFacts(uri: string, stdout: string): LibvirtFacts {
   return { uri, guests };
 }
 
-const NAME_RE = /<name>([^<]*)<\/name>/;
+/**
+ * libvirt formats `<name>` as the first child of `<domain>` (virDomainDefFormat), so the name is
+ * read there without parsing every guest at gather time (a guest is parsed once, when a task
+ * plans on it: parsed.ts); its text is decoded as the XML reader decodes it.
+ */
+const NAME_RE = /^\s*(?:<\?xml[^>]*\?>\s*)?<domain\b[^>]*>\s*<name>([^<]*)<\/name>/;
 
 function domainName(xml: string): string {
   const m = NAME_RE.exec(xml);
-  if (!m?.[1]) throw new TaskError('libvirt returned a domain XML without <name>');
-  return unescapeXml(m[1]);
-}
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, e: string, d?: string, x?: string) =>
-    d
-      ? String.fromCodePoint(Number(d))
-      : x
-        ? String.fromCodePoint(parseInt(x, 16))
-        : (({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e] ?? _),
-  );
+  if (!m?.[1]) throw new TaskError('libvirt returned a domain XML that does not begin with <domain><name>');
+  return decodeEntities(m[1]);
 }

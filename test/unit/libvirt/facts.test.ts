@@ -37,3 +37,18 @@ t.test('a guest that vanished between list and dumpxml is left out', async (t) =
   const f = parseFacts('qemu:///system', `${MARK}-begin\n${MARK}-inactive ${u}\n${MARK}-end\n`);
   t.equal(f.guests.size, 0);
 });
+
+t.test("the name is <domain>'s first child, decoded as the XML reader decodes it", async (t) => {
+  const u = '0a0b0c0d-0000-4000-8000-000000000003';
+  const doc = (xml: string) => `${MARK}-begin\n${MARK}-inactive ${u}\n${xml}\n${MARK}-end\n`;
+  const f = parseFacts(
+    'qemu:///system',
+    doc(`<domain type='kvm'>\n  <name>vp-&#x65E5;&#26412;-&lt;x&gt;</name>\n  <metadata><name>other</name></metadata>\n</domain>`),
+  );
+  t.same([...f.guests.keys()], ['vp-日本-<x>']);
+  t.throws(
+    () => parseFacts('qemu:///system', doc(`<domain type='kvm'>\n  <uuid>${u}</uuid>\n  <name>late</name>\n</domain>`)),
+    /does not begin with <domain><name>/,
+    'a document libvirt would not write is refused, not guessed at',
+  );
+});
