@@ -132,8 +132,6 @@ export interface ModuleDef<A = Vars> {
   description: string;
   /** Under --check: 'plan' = the module runs and only plans; 'none' = skipped, as Ansible does. */
   checkMode: 'plan' | 'none';
-  /** True when the module never changes anything (e.g. debug, facts, measurements). */
-  readOnly?: boolean;
   /**
    * Whether, with these (rendered) arguments, the module can hold its writes when offered
    * (ctx.hold). A module without it never holds: the runner flushes the host's held writes

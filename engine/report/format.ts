@@ -18,9 +18,6 @@ export const BANNER_COLUMNS = 79;
 /** Ansible pads the host name of a recap line to this width. */
 export const RECAP_HOST_WIDTH = 26;
 
-/** Per-guest details that modules put in `result.guests`. */
-export type GuestDetail = GuestResult;
-
 /** One output line; `routine` marks an ok/skipping status line with nothing else in it. */
 export interface HostLine {
   text: string;
@@ -33,10 +30,11 @@ export interface FormatOptions {
   color: boolean;
 }
 
-export function guestsOf(result: ModuleResult): GuestDetail[] {
+/** The per-guest results a module put in `result.guests` (engine/module.ts GuestResult). */
+export function guestsOf(result: ModuleResult): GuestResult[] {
   const g = result['guests'];
   if (!Array.isArray(g)) return [];
-  return g.filter((x): x is GuestDetail => !!x && typeof x === 'object' && typeof (x as GuestDetail).guest === 'string');
+  return g.filter((x): x is GuestResult => !!x && typeof x === 'object' && typeof (x as GuestResult).guest === 'string');
 }
 
 export class LineFormatter {

@@ -17,7 +17,6 @@ export const assert: ModuleDef<Args> = {
   name: 'assert',
   description: 'fail unless every given condition holds',
   checkMode: 'plan',
-  readOnly: true,
   async run(ctx, args) {
     const exprs = Array.isArray(args.that) ? args.that : [args.that];
     for (const e of exprs) {

@@ -14,7 +14,6 @@ export const debug: ModuleDef<Args> = {
   name: 'debug',
   description: 'print a message or the value of a variable',
   checkMode: 'plan',
-  readOnly: true,
   async run(ctx, args): Promise<ModuleResult> {
     if (args.verbosity !== undefined && ctx.verbosity < args.verbosity) {
       return { changed: false, skipped: true, skipped_reason: `verbosity threshold not met` };

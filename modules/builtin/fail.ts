@@ -5,7 +5,6 @@ export const fail: ModuleDef<{ msg?: string }> = {
   name: 'fail',
   description: 'fail the host with a message',
   checkMode: 'plan',
-  readOnly: true,
   async run(_ctx, args) {
     return { changed: false, failed: true, msg: args.msg ?? 'Failed as requested from task' };
   },

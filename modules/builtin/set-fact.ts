@@ -6,7 +6,6 @@ export const setFact: ModuleDef<Vars> = {
   name: 'set_fact',
   description: 'set variables on the host for the following tasks',
   checkMode: 'plan',
-  readOnly: true,
   async run(_ctx, args) {
     return { changed: false, ansible_facts: { ...args } };
   },

@@ -47,7 +47,6 @@ export const deviceNamesCheck: ModuleDef<Args> = {
   name: 'device_names_check',
   description: 'warn where a running guest mounts or boots by /dev/sdX or /dev/hdX (names change to vdX on virtio)',
   checkMode: 'plan',
-  readOnly: true,
   async run(ctx, args): Promise<ModuleResult> {
     const facts = await ctx.facts(libvirtFacts);
     const checks: GuestCheck[] = [];

@@ -27,7 +27,6 @@ export const ioBenchTable: ModuleDef<IoBenchTableArgs> = {
   description: "print the seed article's Table 1 (runs, mean, ratio to the baseline) from registered guest_io_bench results, and chart it (SVG)",
   checkMode: 'plan',
   // It changes nothing on any host (its charts are local files, not written under --check).
-  readOnly: true,
   async run(ctx, args) {
     const { tables, empty } = collectTables(args.results, args.labels, args.baseline ?? 0);
     const notes = empty.length > 0 ? [`no figures for: ${empty.join(', ')} (skipped, e.g. under --check, or not measured)`] : [];
