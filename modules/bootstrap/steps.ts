@@ -13,7 +13,7 @@
  *   inject   : offline strategy: phase inject with the backup's path
  */
 import { TaskError } from '../../engine/errors.js';
-import { XElement, changeBus, removeUnusedControllers, type Disk, type Domain } from '../libvirt/domain/index.js';
+import { XElement, type Disk, type Domain } from '../libvirt/domain/index.js';
 import { virtioDiskSpec } from '../libvirt/virtio-disk.js';
 import { readState, writeState, type BootstrapState } from './state.js';
 
@@ -166,10 +166,10 @@ export function rollbackPlan(dom: Domain, s: BootstrapState, guest: string, reas
   const prevBus = s.prevBus ?? 'ide';
   if (boot.bus !== prevBus) {
     const before = `${boot.bus} ${boot.target}`;
-    changeBus(dom, boot, prevBus);
+    dom.changeBus(boot, prevBus);
     if (s.prevTarget && boot.target !== s.prevTarget && !dom.findDisk(s.prevTarget)) boot.target = s.prevTarget;
     changes.push(`boot disk ${s.boot}: ${before} -> ${prevBus} ${boot.target} (rolled back)`);
-    for (const c of removeUnusedControllers(dom)) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
+    for (const c of dom.removeUnusedControllers()) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
   }
   for (const pair of (s.prevNics ?? '').split(' ').filter(Boolean)) {
     const at = pair.indexOf('=');

@@ -6,7 +6,7 @@
  * (guest-os.ts: the bootstrap's evidence, or driver_ready: true).
  */
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
-import { changeBus, removeUnusedControllers, type Disk, type Domain } from './domain/index.js';
+import type { Disk, Domain } from './domain/index.js';
 import { diskLabel, selectDisks, type DiskSelector } from './select-disks.js';
 import { virtioStorageGuard } from './guest-os.js';
 
@@ -26,7 +26,7 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
     const boot = dom.bootDisk();
     for (const disk of selectDisks(dom, args.disks)) {
       const before = `${disk.bus ?? '?'} ${disk.target ?? '?'}`;
-      if (!changeBus(dom, disk, 'virtio')) {
+      if (!dom.changeBus(disk, 'virtio')) {
         // Already virtio: the boot disk still takes vda, so that boot_disk (disk: vda) converges.
         if (disk.el === boot?.el && disk.target !== 'vda') {
           const swapped = takeVda(dom, disk);
@@ -38,7 +38,7 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
       changes.push(`disk ${diskLabel(disk)}: ${before} -> virtio ${disk.target}${swapped}`);
     }
     if (changes.length > 0 && args.remove_unused_controllers !== false) {
-      for (const c of removeUnusedControllers(dom)) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
+      for (const c of dom.removeUnusedControllers()) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
     }
     return changes;
   },

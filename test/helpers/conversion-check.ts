@@ -10,7 +10,7 @@
  *  - only IDE/SATA/SCSI controllers go, and only those no device uses any more;
  *  - the guest boots from the same disk as before (when it booted from a disk).
  */
-import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, serializeXml, usedControllers } from '../../modules/libvirt/domain/index.js';
+import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, serializeXml } from '../../modules/libvirt/domain/index.js';
 import { semanticDiff } from './domain-compare.js';
 import type { Disk, XElement } from '../../modules/libvirt/domain/index.js';
 import { VIRTIO_NIC_MODELS } from '../../modules/libvirt/virtio-nic.js';
@@ -94,7 +94,7 @@ export function conversionViolations(beforeXml: string, afterXml: string): strin
   const ctrl = (dom: Domain) => new Map(dom.controllers().map((c) => [`${c.type}:${c.index}`, serializeXml(c.el)]));
   const cb = ctrl(before);
   const ca = ctrl(after);
-  const used = usedControllers(after);
+  const used = after.usedControllers();
   for (const [id, xml] of cb) {
     const type = id.split(':')[0]!;
     if (!ca.has(id)) {

@@ -1,248 +1,184 @@
 /**
  * Typed views of device elements. A view holds the element itself: reading a field reads the XML,
  * setting it edits the XML in place, so nothing the view does not know about is ever lost.
- * Field <-> XML path, one line each (virtinst's XMLProperty style).
+ * Each field is declared once, as one line binding it to its XML path (virtinst's XMLProperty
+ * style): `withFields` turns the table into accessors on the class and into its type.
  */
 import { XElement } from './xml-node.js';
-import { xattrs, xbool, xint, xstr } from './xml-path.js';
+import { xattrs, xbool, xint, xstr, type Binding } from './xml-path.js';
 
 /** A device's guest-side address (`<address type='pci' bus='0x00' slot='0x03' .../>`). */
 export type DeviceAddress = Record<string, string> & { type?: string };
 
-const F = {
-  address: xattrs('address'),
-  alias: xstr('alias/@name'),
-  bootOrder: xint('boot/@order'),
+/** One field of a view: its binding, the value an absent one reads as, and whether it can be set. */
+interface Field<T, W extends boolean> {
+  binding: Binding<NonNullable<T>>;
+  absent: T;
+  writable: W;
+}
 
-  diskType: xstr('@type'),
-  device: xstr('@device'),
-  bus: xstr('target/@bus'),
-  target: xstr('target/@dev'),
-  driverName: xstr('driver/@name'),
-  driverType: xstr('driver/@type'),
-  readonly: xbool('readonly'),
-  shareable: xbool('shareable'),
-  serial: xstr('serial'),
-  sourceFile: xstr('source/@file'),
-  sourceDev: xstr('source/@dev'),
-  sourceDir: xstr('source/@dir'),
-  sourcePool: xstr('source/@pool'),
-  sourceVolume: xstr('source/@volume'),
-  sourceProtocol: xstr('source/@protocol'),
-  sourceName: xstr('source/@name'),
+/** A field that can be set; reads `absent` (default: undefined) where the XML has none. */
+function rw<T>(binding: Binding<T>): Field<T | undefined, true>;
+function rw<T>(binding: Binding<T>, absent: T): Field<T, true>;
+function rw<T>(binding: Binding<T>, absent?: T): Field<T | undefined, true> {
+  return { binding: binding as Binding<NonNullable<T>>, absent, writable: true };
+}
 
-  ifaceType: xstr('@type'),
-  model: xstr('model/@type'),
-  mac: xstr('mac/@address'),
-  source: xattrs('source'),
+/** A field that is only read. */
+function ro<T>(binding: Binding<T>): Field<T | undefined, false> {
+  return { binding: binding as Binding<NonNullable<T>>, absent: undefined, writable: false };
+}
 
-  ctrlType: xstr('@type'),
-  index: xint('@index'),
-  ctrlModel: xstr('@model'),
-} as const;
+type Fields = Record<string, Field<unknown, boolean>>;
+type ValueOf<F> = F extends Field<infer T, boolean> ? T : never;
+/** The properties a field table gives a view: settable ones plain, the others readonly. */
+type FieldValues<S extends Fields> = { -readonly [K in keyof S as S[K] extends Field<unknown, true> ? K : never]: ValueOf<S[K]> } & {
+  readonly [K in keyof S as S[K] extends Field<unknown, true> ? never : K]: ValueOf<S[K]>;
+};
+
+interface ElementView {
+  readonly el: XElement;
+}
+type ViewClass = abstract new (el: XElement) => ElementView;
+
+/** A view class with its fields: what withFields returns (and what a subclass extends). */
+type WithFields<C extends ViewClass, S extends Fields> = new (el: XElement) => InstanceType<C> & FieldValues<S>;
+
+/** The class with one accessor per field of SPEC on its prototype, typed accordingly. */
+function withFields<C extends ViewClass, S extends Fields>(cls: C, spec: S): WithFields<C, S> {
+  for (const [name, f] of Object.entries(spec)) {
+    Object.defineProperty(cls.prototype, name, {
+      configurable: true,
+      get(this: ElementView) {
+        return f.binding.get(this.el) ?? f.absent;
+      },
+      ...(f.writable
+        ? {
+            set(this: ElementView, v: unknown) {
+              f.binding.set(this.el, v as NonNullable<unknown> | undefined);
+            },
+          }
+        : {}),
+    });
+  }
+  return cls as unknown as WithFields<C, S>;
+}
 
 /** Any element under `<devices>`. */
-export class Device {
-  constructor(readonly el: XElement) {}
-
-  /** The element name: disk, interface, controller, channel, serial, ... */
-  get kind(): string {
-    return this.el.name;
-  }
-  get address(): DeviceAddress | undefined {
-    return F.address.get(this.el);
-  }
-  set address(v: DeviceAddress | undefined) {
-    F.address.set(this.el, v);
-  }
-  get alias(): string | undefined {
-    return F.alias.get(this.el);
-  }
-  /** Per-device boot order (`<boot order='N'/>`), undefined when the device has none. */
-  get bootOrder(): number | undefined {
-    return F.bootOrder.get(this.el);
-  }
-  set bootOrder(v: number | undefined) {
-    F.bootOrder.set(this.el, v);
-  }
-}
+export const Device = withFields(
+  class Device {
+    constructor(readonly el: XElement) {}
+    /** The element name: disk, interface, controller, channel, serial, ... */
+    get kind(): string {
+      return this.el.name;
+    }
+  },
+  {
+    address: rw<DeviceAddress>(xattrs('address')),
+    alias: ro(xstr('alias/@name')),
+    /** Per-device boot order (`<boot order='N'/>`), undefined when the device has none. */
+    bootOrder: rw(xint('boot/@order')),
+  },
+);
+export type Device = InstanceType<typeof Device>;
 
 export type DiskDevice = 'disk' | 'cdrom' | 'floppy' | 'lun';
 
+const SOURCE = {
+  file: xstr('source/@file'),
+  dev: xstr('source/@dev'),
+  dir: xstr('source/@dir'),
+  pool: xstr('source/@pool'),
+  volume: xstr('source/@volume'),
+  protocol: xstr('source/@protocol'),
+  name: xstr('source/@name'),
+};
+
 /** `<disk>`: virtinst's DeviceDisk. */
-export class Disk extends Device {
-  /** `@type`: file, block, dir, volume, network, nvme, vhostuser. */
-  get type(): string | undefined {
-    return F.diskType.get(this.el);
-  }
-  set type(v: string | undefined) {
-    F.diskType.set(this.el, v);
-  }
-  /** `@device`, 'disk' when absent (libvirt's default). */
-  get device(): string {
-    return F.device.get(this.el) ?? 'disk';
-  }
-  set device(v: string) {
-    F.device.set(this.el, v);
-  }
-  get bus(): string | undefined {
-    return F.bus.get(this.el);
-  }
-  set bus(v: string | undefined) {
-    F.bus.set(this.el, v);
-  }
-  /** `target/@dev`: hda, sdb, vda... */
-  get target(): string | undefined {
-    return F.target.get(this.el);
-  }
-  set target(v: string | undefined) {
-    F.target.set(this.el, v);
-  }
-  get driverName(): string | undefined {
-    return F.driverName.get(this.el);
-  }
-  set driverName(v: string | undefined) {
-    F.driverName.set(this.el, v);
-  }
-  get driverType(): string | undefined {
-    return F.driverType.get(this.el);
-  }
-  set driverType(v: string | undefined) {
-    F.driverType.set(this.el, v);
-  }
-  get readonly(): boolean {
-    return F.readonly.get(this.el) ?? false;
-  }
-  set readonly(v: boolean) {
-    F.readonly.set(this.el, v);
-  }
-  get shareable(): boolean {
-    return F.shareable.get(this.el) ?? false;
-  }
-  set shareable(v: boolean) {
-    F.shareable.set(this.el, v);
-  }
-  get serial(): string | undefined {
-    return F.serial.get(this.el);
-  }
-  set serial(v: string | undefined) {
-    F.serial.set(this.el, v);
-  }
-  get sourceFile(): string | undefined {
-    return F.sourceFile.get(this.el);
-  }
-  set sourceFile(v: string | undefined) {
-    F.sourceFile.set(this.el, v);
-  }
-  get sourceDev(): string | undefined {
-    return F.sourceDev.get(this.el);
-  }
-  set sourceDev(v: string | undefined) {
-    F.sourceDev.set(this.el, v);
-  }
-  get sourcePool(): string | undefined {
-    return F.sourcePool.get(this.el);
-  }
-  get sourceVolume(): string | undefined {
-    return F.sourceVolume.get(this.el);
-  }
-  get sourceProtocol(): string | undefined {
-    return F.sourceProtocol.get(this.el);
-  }
-  get sourceName(): string | undefined {
-    return F.sourceName.get(this.el);
-  }
+export const Disk = withFields(
+  class Disk extends Device {
+    /**
+     * One string naming the disk's storage, whatever its type: the file, block device or
+     * directory path, `pool/volume` for volumes, `protocol://name` for network disks
+     * (virtinst's get_source_path, without the host part). Undefined for an empty drive.
+     */
+    get sourcePath(): string | undefined {
+      const file = SOURCE.file.get(this.el) ?? SOURCE.dev.get(this.el) ?? SOURCE.dir.get(this.el);
+      if (file !== undefined) return file;
+      const vol = SOURCE.volume.get(this.el);
+      if (vol !== undefined) return `${SOURCE.pool.get(this.el) ?? ''}/${vol}`;
+      const name = SOURCE.name.get(this.el);
+      if (name !== undefined) return `${SOURCE.protocol.get(this.el) ?? 'network'}://${name}`;
+      return undefined;
+    }
 
-  /**
-   * One string naming the disk's storage, whatever its type: the file, block device or
-   * directory path, `pool/volume` for volumes, `protocol://name` for network disks
-   * (virtinst's get_source_path, without the host part). Undefined for an empty drive.
-   */
-  get sourcePath(): string | undefined {
-    const file = F.sourceFile.get(this.el) ?? F.sourceDev.get(this.el) ?? F.sourceDir.get(this.el);
-    if (file !== undefined) return file;
-    const vol = F.sourceVolume.get(this.el);
-    if (vol !== undefined) return `${F.sourcePool.get(this.el) ?? ''}/${vol}`;
-    const name = F.sourceName.get(this.el);
-    if (name !== undefined) return `${F.sourceProtocol.get(this.el) ?? 'network'}://${name}`;
-    return undefined;
-  }
+    /** True for a CD-ROM or floppy drive with no medium. */
+    get isEmpty(): boolean {
+      return this.sourcePath === undefined;
+    }
+    get isCdrom(): boolean {
+      return (this.el.attr('device') ?? 'disk') === 'cdrom';
+    }
+    get isFloppy(): boolean {
+      return this.el.attr('device') === 'floppy';
+    }
 
-  /** True for a CD-ROM or floppy drive with no medium. */
-  get isEmpty(): boolean {
-    return this.sourcePath === undefined;
-  }
-  get isCdrom(): boolean {
-    return this.device === 'cdrom';
-  }
-  get isFloppy(): boolean {
-    return this.device === 'floppy';
-  }
+    /** Replace the whole `<source>` by `<source file=PATH/>` (type becomes 'file'). */
+    setSourceFile(path: string): void {
+      this.el.removeChildren('source');
+      const src = new XElement('source', { file: path });
+      const driver = this.el.child('driver');
+      if (driver) this.el.insertAfter(src, driver);
+      else this.el.insertBefore(src, this.el.children[0]);
+      this.el.setAttr('type', 'file');
+    }
 
-  /** Replace the whole `<source>` by `<source file=PATH/>` (type becomes 'file'). */
-  setSourceFile(path: string): void {
-    this.el.removeChildren('source');
-    const src = new XElement('source', { file: path });
-    const driver = this.el.child('driver');
-    if (driver) this.el.insertAfter(src, driver);
-    else this.el.insertBefore(src, this.el.children[0]);
-    this.type = 'file';
-  }
-
-  /** Remove the medium (`<source>`), keeping the drive. */
-  clearSource(): void {
-    this.el.removeChildren('source');
-  }
-}
+    /** Remove the medium (`<source>`), keeping the drive. */
+    clearSource(): void {
+      this.el.removeChildren('source');
+    }
+  },
+  {
+    /** `@type`: file, block, dir, volume, network, nvme, vhostuser. */
+    type: rw(xstr('@type')),
+    /** `@device`, 'disk' when absent (libvirt's default). */
+    device: rw(xstr('@device'), 'disk'),
+    bus: rw(xstr('target/@bus')),
+    /** `target/@dev`: hda, sdb, vda... */
+    target: rw(xstr('target/@dev')),
+    driverName: rw(xstr('driver/@name')),
+    driverType: rw(xstr('driver/@type')),
+    readonly: rw(xbool('readonly'), false),
+    shareable: rw(xbool('shareable'), false),
+    serial: rw(xstr('serial')),
+    sourceFile: rw(SOURCE.file),
+    sourceDev: rw(SOURCE.dev),
+    sourcePool: ro(SOURCE.pool),
+    sourceVolume: ro(SOURCE.volume),
+    sourceProtocol: ro(SOURCE.protocol),
+    sourceName: ro(SOURCE.name),
+  },
+);
+export type Disk = InstanceType<typeof Disk>;
 
 /** `<interface>`. */
-export class Interface extends Device {
+export const Interface = withFields(class Interface extends Device {}, {
   /** `@type`: network, bridge, user, direct, ... */
-  get type(): string | undefined {
-    return F.ifaceType.get(this.el);
-  }
-  set type(v: string | undefined) {
-    F.ifaceType.set(this.el, v);
-  }
+  type: rw(xstr('@type')),
   /** `model/@type`: virtio, e1000, rtl8139, ne2k_pci... */
-  get model(): string | undefined {
-    return F.model.get(this.el);
-  }
-  set model(v: string | undefined) {
-    F.model.set(this.el, v);
-  }
-  get mac(): string | undefined {
-    return F.mac.get(this.el);
-  }
-  set mac(v: string | undefined) {
-    F.mac.set(this.el, v);
-  }
+  model: rw(xstr('model/@type')),
+  mac: rw(xstr('mac/@address')),
   /** Every attribute of `<source>` (network, bridge, dev, mode...). */
-  get source(): Record<string, string> | undefined {
-    return F.source.get(this.el);
-  }
-  set source(v: Record<string, string> | undefined) {
-    F.source.set(this.el, v);
-  }
-}
+  source: rw(xattrs('source')),
+});
+export type Interface = InstanceType<typeof Interface>;
 
 /** `<controller>`. */
-export class Controller extends Device {
+export const Controller = withFields(class Controller extends Device {}, {
   /** ide, sata, scsi, fdc, usb, pci, virtio-serial, ccid, xenbus, isa. */
-  get type(): string | undefined {
-    return F.ctrlType.get(this.el);
-  }
+  type: ro(xstr('@type')),
   /** `@index`, 0 when absent (libvirt's default for all but pci, which it numbers itself). */
-  get index(): number {
-    return F.index.get(this.el) ?? 0;
-  }
-  set index(v: number) {
-    F.index.set(this.el, v);
-  }
-  get model(): string | undefined {
-    return F.ctrlModel.get(this.el);
-  }
-  set model(v: string | undefined) {
-    F.ctrlModel.set(this.el, v);
-  }
-}
+  index: rw(xint('@index'), 0),
+  model: rw(xstr('@model')),
+});
+export type Controller = InstanceType<typeof Controller>;

@@ -1,7 +1,9 @@
 /**
  * The libvirt domain XML as an object model: typed fields bound to XML paths, device views, and
  * short verbs (changeBus, removeUnusedControllers, addDisk, insertMedium, eject, setInterfaceModel).
- * Everything the model does not manage stays in the tree untouched and in order.
+ * Everything the model does not manage stays in the tree untouched and in order. The verbs are the
+ * one editing API: change-bus.ts, disk-edit.ts and metadata.ts hold their bodies and are not
+ * exported from index.ts.
  */
 import { XDocument, XElement } from './xml-node.js';
 import { parseXml, serializeXml } from './xml-io.js';
@@ -11,7 +13,7 @@ import { machineFamily } from './machine.js';
 import type { MachineFamily } from './machine.js';
 import { DomainXmlError } from './errors.js';
 import * as md from './metadata.js';
-import { changeBus, removeUnusedControllers } from './change-bus.js';
+import { changeBus, removeUnusedControllers, usedControllers } from './change-bus.js';
 import { addCdrom, addDisk, eject, insertMedium } from './disk-edit.js';
 import type { NewCdrom, NewDisk } from './disk-edit.js';
 
@@ -242,6 +244,10 @@ export class Domain {
   /** Remove IDE/SATA/SCSI controllers no device uses (never the machine's built-in one). */
   removeUnusedControllers(): Controller[] {
     return removeUnusedControllers(this);
+  }
+  /** Controller (type, index) pairs some device uses; `type:*` when a device may use any index. */
+  usedControllers(): Set<string> {
+    return usedControllers(this);
   }
   addDisk(spec: NewDisk): Disk {
     return addDisk(this, spec);

@@ -1,10 +1,10 @@
 /**
- * changeBus and the bus-only disk fields (BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS), row by row without
+ * Domain.changeBus and the bus-only disk fields (BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS), row by row without
  * libvirt: a field goes when the disk leaves the buses that take it, and stays when the new bus
  * takes it too. (test/integration/libvirt/bus-only-fields.test.ts proves the rows on libvirt.)
  */
 import t from 'tap';
-import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain, changeBus } from '../../../modules/libvirt/domain/index.js';
+import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain } from '../../../modules/libvirt/domain/index.js';
 
 const PREFIX: Record<string, string> = { ide: 'hd', sata: 'sd', scsi: 'sd', usb: 'sd', virtio: 'vd' };
 const BUSES = ['ide', 'sata', 'scsi', 'usb', 'virtio'];
@@ -31,7 +31,7 @@ t.test('geometry translation is IDE-only (libvirt: "CHS translation mode can onl
   const d = Domain.parse(
     `<domain type='qemu'><name>g</name><devices><disk type='file' device='disk'><source file='/d/a.img'/><target dev='hda' bus='ide'/><geometry cyls='100' heads='16' secs='63' trans='lba'/></disk></devices></domain>`,
   );
-  changeBus(d, d.disks()[0]!, 'virtio');
+  d.changeBus(d.disks()[0]!, 'virtio');
   t.same(d.disks()[0]!.el.child('geometry')?.attrs, { cyls: '100', heads: '16', secs: '63' }, 'the geometry stays (virtio-blk takes it), its translation goes');
 });
 
@@ -42,7 +42,7 @@ for (const [element, attr, buses] of rows) {
     for (const to of BUSES.filter((b) => b !== from)) {
       const d = withField(from, element, attr);
       t.ok(has(d, element, attr), `${from}: has ${field}`);
-      changeBus(d, d.disks()[0]!, to);
+      d.changeBus(d.disks()[0]!, to);
       t.equal(has(d, element, attr), buses.includes(to), `${from} -> ${to}: ${buses.includes(to) ? 'kept' : 'dropped'}`);
     }
   });

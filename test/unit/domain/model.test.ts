@@ -174,3 +174,27 @@ t.test('interface model: MAC and address kept, no-op when already set', async (t
   t.same(nic.address, addr);
   t.equal(dom.setInterfaceModel(nic, 'virtio'), false);
 });
+
+t.test('device fields: each declared once, read through its path, absent values read as the declared default', async (t) => {
+  const dom = Domain.parse(
+    `<domain type='kvm'><name>f</name><devices><disk><target dev='hda' bus='ide'/><alias name='ide0-0-0'/></disk><controller type='ide'/><interface type='user'/></devices></domain>`,
+  );
+  const disk = dom.disks()[0]!;
+  t.equal(disk.device, 'disk', "@device absent: libvirt's default");
+  t.equal(disk.readonly, false, '<readonly/> absent: false');
+  t.equal(disk.alias, 'ide0-0-0');
+  t.throws(
+    () => {
+      (disk as { alias?: string }).alias = 'x';
+    },
+    TypeError,
+    'a read-only field has no setter',
+  );
+  t.equal(dom.controllers()[0]!.index, 0, '@index absent: 0');
+  disk.bootOrder = 2;
+  t.match(dom.toXml(), /<boot order="2"\/>|<boot order='2'\/>/, 'a Device field on a Disk writes its path');
+  disk.bootOrder = undefined;
+  t.notMatch(dom.toXml(), /<boot /, 'and undefined removes it');
+  const fields = (o: object) => Object.getOwnPropertyNames(o).filter((n) => n !== 'constructor');
+  t.same(fields(Object.getPrototypeOf(dom.interfaces()[0]!)).sort(), ['mac', 'model', 'source', 'type'], 'Interface: its four fields on its prototype');
+});

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Domain, XElement, changeBus } from '../../../modules/libvirt/domain/index.js';
+import { Domain, XElement } from '../../../modules/libvirt/domain/index.js';
 import { conversionViolations } from '../../helpers/conversion-check.js';
 
 const xml = readFileSync(join(import.meta.dirname, '../../fixtures/libvirt-qemuxml2argv/boot-order.xml'), 'utf8');
@@ -17,7 +17,7 @@ t.test('a clean bus change passes; each unintended edit is named', async (t) => 
   t.same(
     conversionViolations(
       xml,
-      edit((d) => changeBus(d, disk(d), 'virtio')),
+      edit((d) => d.changeBus(disk(d), 'virtio')),
     ),
     [],
     'the disk moved to virtio: clean',
@@ -25,7 +25,7 @@ t.test('a clean bus change passes; each unintended edit is named', async (t) => 
   t.match(
     conversionViolations(
       xml,
-      edit((d) => changeBus(d, disk(d), 'sata')),
+      edit((d) => d.changeBus(disk(d), 'sata')),
     ),
     [/bus ide -> sata/],
     'another bus than virtio',
