@@ -11,7 +11,8 @@
  */
 import t, { type Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
+import { guestXml, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { buildStandin, defineStandin, installDriverOffline, removeStandin, serialLines, type Standin, type StandinOptions } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, bootstrapArgs, json, virtplay, bootstrapResult as resultOf } from './cli.js';
@@ -40,16 +41,11 @@ async function agentUp(s: Standin, seconds = 90): Promise<boolean> {
 
 async function withGuest(t: Test, name: string, opts: StandinOptions, fn: (s: Standin) => Promise<void>): Promise<void> {
   assertBuilt();
-  await ensureLab();
   await buildStandin();
-  await withHostLock(HOST, async () => {
-    const s = await defineStandin(HOST, name, opts);
-    try {
-      await fn(s);
-    } finally {
-      await removeStandin(s);
-    }
-  });
+  const lab = await useLab(t, { host: HOST });
+  const s = await defineStandin(HOST, name, opts);
+  lab.cleanup(() => removeStandin(s));
+  await fn(s);
   t.end();
 }
 

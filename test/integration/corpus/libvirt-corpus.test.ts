@@ -16,7 +16,8 @@ import t from 'tap';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLab, lockLab, virshAs } from '../../lab/lab.js';
+import { virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { conversionViolations } from '../../helpers/conversion-check.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { LAB_INVENTORY, LINUX_VIRTIO, ROOT, parseJson, virtplay, type RunJson } from '../modules/cli.js';
@@ -90,12 +91,9 @@ const guestsOf = (doc: RunJson, task: string): string[] =>
     .sort();
 
 t.test("linux-virtio.yml on libvirt's 603 test domains (and two Windows-labelled guests) in one batch on one host", async (t) => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(async () => {
-    await removeAll();
-    release();
-  });
+  // Only this file's own guests (lc-*): the lab's are not read, so no reset.
+  const lab = await useLab(t, { fresh: false });
+  lab.cleanup(removeAll);
   await removeAll(); // a leftover of an interrupted run
 
   // The fixtures, renamed lc-<file> without their shared UUID (nor the SMBIOS copy of it, which

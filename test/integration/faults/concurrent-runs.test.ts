@@ -6,7 +6,7 @@
  * third run changes nothing. Repeated, with the second run started a little later once.
  */
 import t from 'tap';
-import { ensureLab, lockLab, resetLab } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import {
   GUESTS,
   LINUX_VIRTIO,
@@ -28,10 +28,7 @@ import {
 const HOST = 'lab2';
 
 t.test('two runs against one host at the same time', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  await useLab(t, { restoreAfter: true });
   const dir = tempDir(t);
   const inv = writeInventory(dir, [direct(HOST)]);
   const old = await hostXml(HOST);
@@ -88,5 +85,4 @@ t.test('two runs against one host at the same time', async (t) => {
       );
     });
   }
-  await resetLab();
 });

@@ -8,7 +8,8 @@
  * state in between; the other host finishes; a re-run converges and a third run changes nothing.
  */
 import t from 'tap';
-import { ensureLab, labHost, lockLab, resetLab } from '../../lab/lab.js';
+import { labHost } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import {
   GUESTS,
   LINUX_VIRTIO,
@@ -52,10 +53,7 @@ const TRIALS: Trial[] = [
 ];
 
 t.test('SSH connection cut during a define batch', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  await useLab(t, { restoreAfter: true });
   const dir = tempDir(t);
   const inv = writeInventory(dir, [direct(OTHER), direct(FAULT)]);
   const invFault = writeInventory(dir, [direct(FAULT)]);
@@ -155,5 +153,4 @@ t.test('SSH connection cut during a define batch', async (t) => {
     });
   }
   t.ok(landed >= 1, `at least one cut landed during a command and was reported unreachable (${landed} of ${TRIALS.length})`);
-  await resetLab();
 });

@@ -8,7 +8,7 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureLab, lockLab, resetLab } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import {
   GUESTS,
   describeRun,
@@ -37,10 +37,7 @@ const CDROM = `- name: driver ISO
 `;
 
 t.test('virsh define refuses the new XML', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  await useLab(t, { restoreAfter: true });
   const dir = tempDir(t);
   const runDir = join(dir, 'run');
   const inv = writeInventory(dir, [direct(HOST)]);
@@ -102,5 +99,4 @@ t.test('virsh define refuses the new XML', async (t) => {
   t.comment(
     `fault 5 [define refused: drive hdz] exit ${r.code}; after the fault ${stagesLine(HOST, after, stages)} (byte-identical, ${backups.length} backups); after the re-run with drive hdd (changed ${fixed.doc?.stats[HOST]?.changed}) ${stagesLine(HOST, conv, stages)}; third run changed ${third.doc?.stats[HOST]?.changed}`,
   );
-  await resetLab();
 });

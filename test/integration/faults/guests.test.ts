@@ -12,7 +12,8 @@ import t from 'tap';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { ensureLab, guestXml, labHost, lockLab, resetLab, run, virshAs } from '../../lab/lab.js';
+import { guestXml, labHost, run, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
 import { describeRun, direct, hostMessages, hostResult, stageOf, tempDir, virtplay, writeInventory, writePlaybook } from './kit.js';
 
@@ -49,15 +50,12 @@ t.before(async () => {
 });
 
 t.test('a guest that ignores the ACPI shutdown', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  const lab = await useLab(t);
   const dir = tempDir(t);
   const inv = writeInventory(dir, [direct(HOST)]);
   const pb = writePlaybook(dir, 'stop.yml', STOP);
   const s = await defineStandin(HOST, 'vpfault-acpi', { ignoreAcpi: true });
-  t.teardown(() => removeStandin(s));
+  lab.cleanup(() => removeStandin(s));
   const before = await guestXml(HOST, s.name);
   const started = await virshAs(HOST, ['start', s.name]);
   t.equal(started.code, 0, started.stderr);
@@ -98,16 +96,13 @@ t.test('a guest that ignores the ACPI shutdown', async (t) => {
 });
 
 t.test('the disk full when creating the dummy image', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  const lab = await useLab(t);
   const dir = tempDir(t);
   const h = labHost(HOST);
   const inv = writeInventory(dir, [direct(HOST)]);
   const pb = writePlaybook(dir, 'bootstrap.yml', BOOTSTRAP);
   const s = await defineStandin(HOST, 'vpfault-full');
-  t.teardown(() => removeStandin(s));
+  lab.cleanup(() => removeStandin(s));
 
   // A full 256 KiB tmpfs the lab user owns.
   const mnt = mkdtempSync('/tmp/vp-faults-full-');

@@ -8,7 +8,8 @@
  */
 import t, { type Test } from 'tap';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { ensureLab, labHost, labState, lockLab, resetLab } from '../../lab/lab.js';
+import { labHost, labState } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { startProxy } from './tcp-proxy.js';
 import {
   GUESTS,
@@ -47,10 +48,7 @@ const NIC_PLAYBOOK = `- name: virtio NICs
 `;
 
 t.test('network faults on one host', async (t) => {
-  const release = await lockLab();
-  t.teardown(release);
-  await ensureLab();
-  await resetLab();
+  await useLab(t, { restoreAfter: true });
   const dir = tempDir(t);
   const pb = writePlaybook(dir, 'nic.yml', NIC_PLAYBOOK);
   const h = labHost(HOST);
@@ -181,5 +179,4 @@ t.test('network faults on one host', async (t) => {
     for (const g of GUESTS) t.equal(after.get(g), old.get(g), `${g}: byte-identical`);
     t.comment(`fault 3b [silent port, -T 2] exit ${r.code} after ${Math.round(r.ms)} ms; ${stagesLine(HOST, after, stages)}`);
   });
-  await resetLab();
 });

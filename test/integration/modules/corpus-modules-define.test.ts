@@ -22,7 +22,8 @@ import { bootDiskSpec } from '../../../modules/libvirt/boot-disk.js';
 import { virtioDiskSpec } from '../../../modules/libvirt/virtio-disk.js';
 import { virtioNicSpec } from '../../../modules/libvirt/virtio-nic.js';
 import { virtioRngSpec } from '../../../modules/libvirt/virtio-rng.js';
-import { ensureLab, labHost, lockLab, run, virshAs } from '../../lab/lab.js';
+import { labHost, run, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { corpusCases, guestFacts } from '../../unit/modules/plan-helpers.js';
 
 const HOST = 'lab4';
@@ -100,9 +101,8 @@ function virtXmlAs(args: string[]) {
 const cases = corpusCases();
 
 t.before(async () => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(release);
+  // Only this file's own guests (vpmod-*, vpvx-*, vpvy-*): the lab's are not read, so no reset.
+  await useLab(t, { fresh: false });
 });
 
 t.test(`every corpus domain, converted by the modules, is accepted by libvirt on ${HOST}`, async (t) => {

@@ -12,7 +12,8 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLab, guestXml, lockLab, resetLab } from '../../lab/lab.js';
+import { guestXml } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { FIXTURES, LAB_INVENTORY, parseJson, virtplay } from './cli.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 
@@ -37,10 +38,7 @@ function runDir(t: Test): string {
 }
 
 t.before(async () => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(release);
-  await resetLab();
+  await useLab(t);
 });
 
 t.test('libvirt refuses the define: exit 2, host, guest and reason named, XML unchanged', async (t) => {

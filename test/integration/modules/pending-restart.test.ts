@@ -8,7 +8,8 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
-import { ensureLab, guestXml, lockLab, resetLab, virshAs } from '../../lab/lab.js';
+import { guestXml, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { FIXTURES, LAB_INVENTORY, parseJson, virtplay, type GuestOut } from './cli.js';
 
 const HOST = 'lab3';
@@ -36,13 +37,8 @@ async function nicRun(extra: Record<string, unknown> = {}): Promise<{ code: numb
 }
 
 t.before(async () => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(async () => {
-    await virshAs(HOST, ['destroy', GUEST]);
-    release();
-  });
-  await resetLab();
+  const lab = await useLab(t);
+  lab.cleanup(() => virshAs(HOST, ['destroy', GUEST]));
 });
 
 t.test('running guest: pending, then restart if_needed without and with force', async (t) => {

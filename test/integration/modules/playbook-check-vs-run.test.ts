@@ -12,7 +12,8 @@
 import t from 'tap';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { semanticDiff } from '../../helpers/domain-compare.js';
-import { ensureLab, guestXml, labGuestNames, labHosts, labWindowsGuests, lockLab, resetLab, sshdCommandsPerUser, sshdLogLines } from '../../lab/lab.js';
+import { guestXml, labGuestNames, labHosts, labWindowsGuests, sshdCommandsPerUser, sshdLogLines } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { changeLines, LAB_INVENTORY, LINUX_VIRTIO, lastPlannedXml, parseJson, virtplay } from './cli.js';
 
 async function allXml(): Promise<Map<string, string>> {
@@ -22,10 +23,7 @@ async function allXml(): Promise<Map<string, string>> {
 }
 
 t.before(async () => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(release);
-  await resetLab();
+  await useLab(t);
 });
 
 const DISK_TASK = 'disks on the virtio bus (boot disk becomes vda)';

@@ -12,7 +12,8 @@
 import t from 'tap';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { BOOTSTRAP_NS } from '../../../modules/libvirt/bootstrap-metadata.js';
-import { ensureLab, guestXml, labLinuxGuests, lockLab, originalGuestXml, resetLab, virshAs } from '../../lab/lab.js';
+import { guestXml, labLinuxGuests, originalGuestXml, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { changeLines, LAB_INVENTORY, LINUX_VIRTIO, parseJson, virtplay, type HostOut, type RunJson } from './cli.js';
 
 const HOST = 'lab2';
@@ -56,14 +57,10 @@ async function snapshot(): Promise<Map<string, string>> {
 }
 
 t.before(async () => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(async () => {
+  const lab = await useLab(t, { restoreAfter: true });
+  lab.cleanup(async () => {
     for (const g of [NOOS, WIN_INSTALLED]) await virshAs(HOST, ['undefine', g]);
-    await resetLab();
-    release();
   });
-  await resetLab();
   // deb01's hardware without the libosinfo metadata: nothing says which OS it runs.
   await defineFrom('deb01', NOOS, (d) => void d.root.child('metadata')?.remove());
   // win05's definition (libosinfo win2k8r2) with the bootstrap's record that viostor is in.
