@@ -86,7 +86,7 @@ export class HostHolds {
       g.pending = false;
       g.msg = f.msg;
     }
-    const result = { ...r.result, changed: guests.some((g) => g.changed), msg: guestSummary(guests, false) };
+    const result = { ...r.result, changed: guests.some((g) => g.changed), msg: guestSummary(guests, { check: false }) };
     const status = r.status === 'changed' && !result.changed ? 'ok' : r.status;
     const out: TaskHostResult = { ...r, status, result, failedGuests: guests.filter((g) => g.failed) };
     if (ignoreErrors) out.ignored = true;

@@ -18,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { basename, dirname, join } from 'node:path';
 import { TaskError } from '../../engine/errors.js';
-import type { DiffEntry, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { guestsResult } from '../../engine/guest-summary.js';
+import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { agentPing, waitForAgent } from '../libvirt/agent.js';
 import { Domain } from '../libvirt/domain/index.js';
 import { libvirtFacts, type GuestFacts } from '../libvirt/facts.js';
@@ -60,15 +61,13 @@ export interface BootstrapArgs extends GuestSelector {
   guest_check_command?: string[];
 }
 
-interface BootstrapReport {
-  guest: string;
-  changed: boolean;
+/** One guest's result (engine/module.ts GuestResult) with where its bootstrap stands. */
+interface BootstrapReport extends GuestResult {
   changes: string[];
   phase: string;
+  /** Waits for an outside step (the driver install by an operator, a start): msg says which. */
   waiting?: boolean;
-  failed?: boolean;
   rolled_back?: boolean;
-  msg?: string;
 }
 
 export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
@@ -106,22 +105,14 @@ export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
     if (!ctx.check && reports.some((r) => r.changed)) ctx.invalidateFacts(libvirtFacts);
     for (const r of reports) if (r.waiting) ctx.warn(`${r.guest}: ${r.msg}`);
     const done = reports.filter((r) => r.phase === 'done');
-    const failed = reports.filter((r) => r.failed);
     const waiting = reports.filter((r) => r.waiting);
-    const result: ModuleResult = {
-      changed: reports.some((r) => r.changed),
-      msg: [
-        `${done.length} of ${reports.length} guest(s) ${ctx.check ? 'boot' : 'boot'} from virtio`,
-        waiting.length ? `${waiting.length} waiting for the driver` : '',
-        failed.length ? `${failed.length} failed: ${failed.map((f) => `${f.guest}: ${f.msg}`).join('; ')}` : '',
-      ]
-        .filter(Boolean)
-        .join(', '),
-      guests: reports,
-      done_guests: done.map((r) => r.guest),
-    };
-    if (diff.length > 0) result.diff = diff;
-    return result; // failed guests fail alone (engine/module.ts GuestResult)
+    return guestsResult(reports, {
+      check: ctx.check,
+      headline: `${done.length} of ${reports.length} guest(s) boot from virtio`,
+      clauses: waiting.length ? [`${waiting.length} waiting for the driver`] : [],
+      diff,
+      data: { done_guests: done.map((r) => r.guest) },
+    });
   },
 };
 
@@ -151,6 +142,7 @@ async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, 
   }
   if (s.phase === 'done') {
     r.phase = 'done';
+    r.msg = 'boots from virtio vda already (bootstrapped)';
     return;
   }
   if (ctx.check) return s.strategy === 'offline' ? ((r.phase = s.phase), checkOffline(ctx, g, s, r, diff)) : checkGuest(ctx, g, s, args, r, diff);

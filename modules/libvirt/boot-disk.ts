@@ -40,6 +40,10 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
     }
     return dom.usesDeviceBootOrder() ? byDeviceOrder(dom, disk) : byOsBoot(dom, disk);
   },
+  upToDate(dom, args) {
+    const disk = dom.disks().find((d) => d.device === 'disk' && matchesDisk(d, args.disk));
+    return disk ? `boots from ${disk.target} (${diskLabel(disk)}) already` : `has no disk matching ${JSON.stringify(args.disk)} (required: false)`;
+  },
   check(before, after, args) {
     const from = before.bootDisk();
     const to = after.bootDisk();

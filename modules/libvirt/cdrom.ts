@@ -54,6 +54,14 @@ export const cdromSpec: EditSpec<CdromArgs> = {
     dom.removeDisk(drive);
     return [`CD-ROM drive ${drive.target} removed`];
   },
+  upToDate(dom, args, guest) {
+    const drive = pickDrive(dom, args, guest.name);
+    const state = args.state ?? 'present';
+    if (state === 'present') return `CD-ROM ${drive?.target ?? '?'} holds ${args.iso ?? '?'} already`;
+    const which = args.iso !== undefined ? `no CD-ROM drive holds ${args.iso}` : args.drive !== undefined ? `no CD-ROM drive ${args.drive}` : 'no CD-ROM drive';
+    if (!drive || (args.iso !== undefined && drive.sourcePath !== args.iso)) return which;
+    return `CD-ROM ${drive.target} is empty already`;
+  },
 };
 
 export const cdrom = editModule(cdromSpec);

@@ -4,6 +4,7 @@
  * use /dev/sdX or /dev/hdX names, which change to /dev/vdX on virtio.
  */
 import { TaskError } from '../../engine/errors.js';
+import { guestsResult } from '../../engine/guest-summary.js';
 import type { ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
 import { agentCall, agentPing } from './agent.js';
 import { advice, DEVICE_NAME_FILES, findDeviceNameRefs, type DeviceNameRef } from './device-names.js';
@@ -69,10 +70,13 @@ export const deviceNamesCheck: ModuleDef<Args> = {
       for (const ref of c.refs) ctx.warn(`guest ${g.name}: ${advice(ref)}`);
     }
     const flagged = checks.filter((c) => c.refs.length > 0);
-    return {
-      changed: false,
-      msg: `${checks.filter((c) => c.checked).length} of ${checks.length} guest(s) checked; ${flagged.length} name disks by /dev/sdX or /dev/hdX`,
-      guests: checks.map((c) => ({ guest: c.guest, changed: false, changes: c.refs.map(advice), ...(c.reason ? { msg: c.reason } : {}) })),
-    };
+    return guestsResult(
+      checks.map((c) => ({ guest: c.guest, changed: false, changes: c.refs.map(advice), ...(c.reason ? { msg: c.reason } : {}) })),
+      {
+        check: ctx.check,
+        headline: `${checks.filter((c) => c.checked).length} of ${checks.length} guest(s) checked`,
+        clauses: [`${flagged.length} name disks by /dev/sdX or /dev/hdX`],
+      },
+    );
   },
 };

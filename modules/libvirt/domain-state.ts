@@ -3,6 +3,7 @@
  * deadline; a guest that ignores it fails the task with what to do, and is powered off only when
  * the task says force: true.
  */
+import { guestsResult } from '../../engine/guest-summary.js';
 import type { ModuleDef, ModuleResult } from '../../engine/module.js';
 import { libvirtFacts } from './facts.js';
 import type { GuestReport } from './edit-module.js';
@@ -24,42 +25,34 @@ export const domainState: ModuleDef<Args> = {
     const reports: GuestReport[] = [];
     const stop = { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false };
     for (const g of selectGuests(facts, args, ctx.failedGuests)) {
-      const actions =
-        args.state === 'restarted'
-          ? g.running
-            ? ['shut down', 'start']
-            : ['start']
-          : args.state === 'running'
-            ? g.running
-              ? []
-              : ['start']
-            : g.running
-              ? ['shut down']
-              : [];
-      const r: GuestReport = { guest: g.name, changed: actions.length > 0, changes: actions.map((a) => `${a}${a === 'shut down' ? ' (ACPI)' : ''}`) };
+      const plan = planState(args.state, g.running);
+      const r: GuestReport = { guest: g.name, changed: plan.actions.length > 0, changes: plan.actions.map((a) => `${a}${a === 'shut down' ? ' (ACPI)' : ''}`) };
+      if (plan.unchanged !== undefined) r.msg = plan.unchanged;
       reports.push(r);
-      if (ctx.check || actions.length === 0) continue;
+      if (ctx.check || plan.actions.length === 0) continue;
+      let done = 0;
       try {
-        if (actions.includes('shut down')) {
+        if (plan.actions.includes('shut down')) {
           const how = await shutdownGuest(ctx, facts.uri, g, stop);
+          done++;
           if (how === 'forced') r.changes.push('powered off after the ACPI deadline (force)');
         }
-        if (actions.includes('start')) await startGuest(ctx, facts.uri, g);
+        if (plan.actions.includes('start')) await startGuest(ctx, facts.uri, g);
       } catch (e) {
         r.failed = true;
+        r.changed = done > 0; // a restart whose start failed did shut the guest down
         r.msg = (e as Error).message;
       }
     }
     if (!ctx.check && reports.some((r) => r.changed)) ctx.invalidateFacts(libvirtFacts);
-    const failed = reports.filter((r) => r.failed);
-    const changed = reports.filter((r) => r.changed && !r.failed);
-    const result: ModuleResult = {
-      changed: changed.length > 0,
-      msg:
-        `${changed.length} of ${reports.length} guest(s) ${ctx.check ? 'would change' : 'changed'} state` +
-        (failed.length ? `; ${failed.map((f) => f.msg).join('; ')}` : ''),
-      guests: reports,
-    };
-    return result; // failed guests fail alone (engine/module.ts GuestResult)
+    const changed = reports.filter((r) => r.changed && !r.failed).length;
+    return guestsResult(reports, { check: ctx.check, headline: `${changed} of ${reports.length} guest(s) ${ctx.check ? 'would change' : 'changed'} state` });
   },
 };
+
+/** What reaching STATE takes from a guest that runs or not, or why it takes nothing. */
+function planState(state: Args['state'], running: boolean): { actions: ('shut down' | 'start')[]; unchanged?: string } {
+  if (state === 'restarted') return { actions: running ? ['shut down', 'start'] : ['start'] };
+  if (state === 'running') return running ? { actions: [], unchanged: 'running already' } : { actions: ['start'] };
+  return running ? { actions: ['shut down'] } : { actions: [], unchanged: 'shut off already' };
+}

@@ -12,8 +12,8 @@
  * goes on (engine/module.ts GuestResult).
  */
 import { TaskError, VirtplayError } from '../../engine/errors.js';
-import { guestSummary } from '../../engine/guest-summary.js';
-import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { guestsResult } from '../../engine/guest-summary.js';
+import type { DiffEntry, GuestResult, ModuleDef, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { HELD_DEFINES, HeldDefines } from './held-defines.js';
 import { Domain } from './domain/index.js';
@@ -49,6 +49,11 @@ export interface EditSpec<A extends EditArgs> {
   /** Mutates the domain toward the declared state; returns one line per change (empty: nothing to do). */
   plan(dom: Domain, args: A, guest: GuestFacts): string[];
   /**
+   * Why a guest whose plan has no changes needs none (pyinfra's noop with a reason), read on its
+   * unchanged definition: shown per guest at -v, kept in the result's guests (msg).
+   */
+  upToDate(dom: Domain, args: A, guest: GuestFacts): string;
+  /**
    * Called only when the plan has changes, with the definition before and after them: whether
    * this guest may get them. A refusal fails this guest alone. Read both, edit neither: `before`
    * is the guest's shared cached tree.
@@ -73,7 +78,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
           ? { guest: p.guest.name, changed: false, changes: [], failed: true, msg: p.refused }
           : p.skipped !== undefined
             ? { guest: p.guest.name, changed: false, changes: [], skipped: true, msg: p.skipped }
-            : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes },
+            : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes, ...(p.unchanged !== undefined ? { msg: p.unchanged } : {}) },
       );
       const diff: DiffEntry[] = ctx.diff
         ? plans.flatMap((p) =>
@@ -101,7 +106,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
       });
       if (!ctx.check && args.restart === 'if_needed') await restartPending(ctx, facts, args, plans, reports);
 
-      return summarize(reports, diff, ctx.check);
+      return guestsResult(reports, { check: ctx.check, diff });
     },
   };
 }
@@ -114,6 +119,8 @@ export interface GuestPlan {
   refused?: string;
   /** The task does not apply to this guest: why. */
   skipped?: string;
+  /** Nothing to change: why (EditSpec.upToDate). */
+  unchanged?: string;
   warning?: string;
   /** The planned definition (when there are changes), serialized on demand. */
   dom?: Domain;
@@ -139,7 +146,7 @@ export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, 
   if (verdict.refuse !== undefined) return { guest: g, changes, refused: verdict.refuse, livePending: false, ...warning };
   const live = liveDomain(g);
   const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
-  if (changes.length === 0) return { guest: g, changes, livePending };
+  if (changes.length === 0) return { guest: g, changes, livePending, unchanged: spec.upToDate(dom, args, g) };
   let xml: string | undefined;
   return { guest: g, changes, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
 }
@@ -227,11 +234,4 @@ async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditA
   }
   // Live XML changed: gather again when a later task needs it.
   if (reports.some((r) => r.restarted)) ctx.invalidateFacts(libvirtFacts);
-}
-
-function summarize(reports: GuestReport[], diff: DiffEntry[], check: boolean): ModuleResult {
-  // Failed guests fail alone: the result itself fails only for what fails the host.
-  const result: ModuleResult = { changed: reports.some((r) => r.changed), msg: guestSummary(reports, check), guests: reports };
-  if (diff.length > 0) result.diff = diff;
-  return result;
 }

@@ -42,6 +42,7 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
     }
     return changes;
   },
+  upToDate: () => 'the selected disks are on virtio already (the boot disk as vda)',
   check(before, after, args) {
     const boot = before.bootDisk();
     const bootMoves = boot !== undefined && boot.bus !== 'virtio' && after.bootDisk()?.bus === 'virtio';

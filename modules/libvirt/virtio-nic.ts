@@ -53,6 +53,7 @@ export const virtioNicSpec: EditSpec<VirtioNicArgs> = {
     }
     return changes;
   },
+  upToDate: (_dom, args) => (args.macs ? 'the NICs named by macs are virtio already' : 'every emulated NIC is virtio already'),
   check(before, _after, args) {
     return virtioNetGuard(before, { driverReady: args.driver_ready });
   },

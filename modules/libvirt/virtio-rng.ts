@@ -25,6 +25,7 @@ export const virtioRngSpec: EditSpec<VirtioRngArgs> = {
     dom.insertDevice(new XElement('rng', { model: 'virtio' }, [new XElement('backend', { model: 'random' }, [new XText(backend)])]));
     return [`rng: virtio added (backend ${backend})`];
   },
+  upToDate: () => 'has a virtio RNG already',
 };
 
 export const virtioRng = editModule(virtioRngSpec);
