@@ -4,12 +4,11 @@
  * in one remote command (XML on stdin) that reads each back, verify the read-back, and restore
  * the backup of any guest whose define failed verification (one more command, only then).
  */
-import { createHash } from 'node:crypto';
 import { TaskError, UnreachableError } from '../../engine/errors.js';
 import type { TaskContext } from '../../engine/module.js';
 import { backupGuestXml } from './backup.js';
 import type { GuestFacts } from './facts.js';
-import { defineBatchCommand, LOCK_BUSY, MARK, splitMarked } from './virsh.js';
+import { defineBatchCommand, dumpxmlSha256, LOCK_BUSY, MARK, splitMarked } from './virsh.js';
 
 export interface DefineItem {
   guest: GuestFacts;
@@ -94,8 +93,7 @@ async function runDefineBatch(ctx: TaskContext, uri: string, docs: { uuid: strin
     docs.map((d, i) => ({
       uuid: d.uuid,
       bytes: bufs[i]!.length,
-      // virsh dumpxml prints the document and one newline; facts keep it trimmed.
-      ...(d.planned !== undefined ? { sha256: createHash('sha256').update(`${d.planned}\n`).digest('hex') } : {}),
+      ...(d.planned !== undefined ? { sha256: dumpxmlSha256(d.planned) } : {}),
     })),
   );
   ctx.log(`virsh define of ${docs.length} guest(s) in one command`, 2);

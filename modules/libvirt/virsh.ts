@@ -3,6 +3,7 @@
  * command line for Connection.exec; untrusted values (URIs, names, paths) go through shq(),
  * guests are addressed by UUID (hex and dashes only, checked), and XML travels on stdin.
  */
+import { createHash } from 'node:crypto';
 import { shJoin, shq } from '../../engine/shell.js';
 
 /** Marker lines that split the output of a batched command. */
@@ -157,10 +158,19 @@ export function removeFileCommand(path: string): string {
   return shJoin(['rm', '-f', '--', path]);
 }
 
+/**
+ * What the define batch's stale check compares with `sha256sum` of `virsh dumpxml --inactive
+ * --security-info` (defineBatchCommand): the document as the facts keep it, which splitMarked
+ * trims, plus the one newline virsh prints after it. Both halves of that contract live here.
+ */
+export function dumpxmlSha256(trimmedXml: string): string {
+  return createHash('sha256').update(`${trimmedXml}\n`).digest('hex');
+}
+
 export interface MarkedSection {
   kind: string;
   arg?: string;
-  /** Text up to the next marker, trimmed. */
+  /** Text up to the next marker, trimmed (dumpxmlSha256 puts back virsh's final newline). */
   body: string;
 }
 
