@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureLab, guestXml, virshAs, withHostLock } from '../../lab/lab.js';
+import { guestXml, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { buildStandin, defineStandin, removeStandin } from '../../lab/standin.js';
 import { assertBuilt, json, LAB_INVENTORY, virtplay } from '../bootstrap/cli.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -21,37 +22,35 @@ async function agent(guest: string, cmd: object): Promise<{ code: number; stdout
 
 t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', async (t) => {
   assertBuilt();
-  await ensureLab();
   await buildStandin();
-  await withHostLock(HOST, async () => {
-    const s = await defineStandin(HOST, 'vpnames');
-    t.teardown(() => removeStandin(s));
-    t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-    let up = false;
-    for (let i = 0; i < 120 && !up; i++) {
-      up = (await agent(s.name, { execute: 'guest-ping' })).code === 0;
-      if (!up) await sleep(1000);
-    }
-    t.ok(up, 'the agent answers');
-    const fstab = '# kernel names below\nproc /proc proc defaults 0 0\n/dev/sda1 /boot vfat defaults 0 2\n';
-    const w = await agent(s.name, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', `printf '%s' '${fstab}' > /etc/fstab`] } });
-    t.equal(w.code, 0, 'fstab written in the guest');
-    await sleep(500);
-    const before = await guestXml(HOST, s.name);
+  const lab = await useLab(t, { host: HOST });
+  const s = await defineStandin(HOST, 'vpnames');
+  lab.cleanup(() => removeStandin(s));
+  t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
+  let up = false;
+  for (let i = 0; i < 120 && !up; i++) {
+    up = (await agent(s.name, { execute: 'guest-ping' })).code === 0;
+    if (!up) await sleep(1000);
+  }
+  t.ok(up, 'the agent answers');
+  const fstab = '# kernel names below\nproc /proc proc defaults 0 0\n/dev/sda1 /boot vfat defaults 0 2\n';
+  const w = await agent(s.name, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', `printf '%s' '${fstab}' > /etc/fstab`] } });
+  t.equal(w.code, 0, 'fstab written in the guest');
+  await sleep(500);
+  const before = await guestXml(HOST, s.name);
 
-    const dir = mkdtempSync(join(tmpdir(), 'vp-names-'));
-    const pb = join(dir, 'check.yml');
-    writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - name: names\n      device_names_check:\n        guests: [${s.name}, deb01]\n`);
-    const r = await virtplay([pb, '-i', LAB_INVENTORY, '--json']);
-    t.equal(r.code, 0, r.stderr);
-    const res = json(r).plays[0]!.tasks[0]!.hosts[HOST]!;
-    t.equal(res.changed, false, 'read-only');
-    const guests = res.guests as { guest: string; changes: string[]; msg?: string }[];
-    const mine = guests.find((g) => g.guest === s.name)!;
-    t.same(mine.changes.length, 1);
-    t.match(mine.changes[0], '/etc/fstab:3 names /dev/sda1, which becomes /dev/vda1');
-    t.match(guests.find((g) => g.guest === 'deb01')?.msg, /not running/);
-    t.match(r.stderr + JSON.stringify(res), /\/etc\/fstab:3 names \/dev\/sda1/, 'the warning is shown');
-    t.equal(await guestXml(HOST, s.name), before, 'nothing changed');
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'vp-names-'));
+  const pb = join(dir, 'check.yml');
+  writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - name: names\n      device_names_check:\n        guests: [${s.name}, deb01]\n`);
+  const r = await virtplay([pb, '-i', LAB_INVENTORY, '--json']);
+  t.equal(r.code, 0, r.stderr);
+  const res = json(r).plays[0]!.tasks[0]!.hosts[HOST]!;
+  t.equal(res.changed, false, 'read-only');
+  const guests = res.guests as { guest: string; changes: string[]; msg?: string }[];
+  const mine = guests.find((g) => g.guest === s.name)!;
+  t.same(mine.changes.length, 1);
+  t.match(mine.changes[0], '/etc/fstab:3 names /dev/sda1, which becomes /dev/vda1');
+  t.match(guests.find((g) => g.guest === 'deb01')?.msg, /not running/);
+  t.match(r.stderr + JSON.stringify(res), /\/etc\/fstab:3 names \/dev\/sda1/, 'the warning is shown');
+  t.equal(await guestXml(HOST, s.name), before, 'nothing changed');
 });

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLab, restoreLabHost, withHostLock } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'bin', 'virtplay.js');
@@ -123,13 +123,10 @@ t.test('a real run on the local connection', async (t) => {
 });
 
 t.test('a check run with --diff on a lab host', async (t) => {
-  await ensureLab();
-  await withHostLock('lab1', async () => {
-    await restoreLabHost('lab1'); // the guests as first defined: IDE/e1000, so there is a diff to print
-    const args = [join('playbooks', 'linux-virtio.yml'), '-i', INVENTORY, '-l', 'lab1', '--check', '--diff'];
-    const out = same(t, args, 'linux-virtio.yml --check --diff on lab1');
-    t.ok(out.status === 0 || out.status === 2, `it ran to its recap (exit ${out.status}: 2 when the guard refuses a Windows guest)`);
-    t.match(out.stdout, /^--- before: lab1: \S+ \(defined\)$/m, 'it printed a domain XML diff');
-    t.match(out.stdout, /^lab1 +: ok=\d+/m, 'and the recap');
-  });
+  await useLab(t, { host: 'lab1' }); // the guests as first defined: IDE/e1000, so there is a diff to print
+  const args = [join('playbooks', 'linux-virtio.yml'), '-i', INVENTORY, '-l', 'lab1', '--check', '--diff'];
+  const out = same(t, args, 'linux-virtio.yml --check --diff on lab1');
+  t.ok(out.status === 0 || out.status === 2, `it ran to its recap (exit ${out.status}: 2 when the guard refuses a Windows guest)`);
+  t.match(out.stdout, /^--- before: lab1: \S+ \(defined\)$/m, 'it printed a domain XML diff');
+  t.match(out.stdout, /^lab1 +: ok=\d+/m, 'and the recap');
 });

@@ -58,7 +58,7 @@ async function assertConverted(t: Test, hosts: string[]): Promise<void> {
 }
 
 t.test('an unreachable host: exit 4, the other hosts finish and are converted', async (t) => {
-  await resetLab();
+  // The guests as first defined: holdLab reset the lab.
   const res = await virtplay([PLAYBOOK, ...READY, '-i', join(FIXTURES, 'unreachable.yml')]);
   t.equal(res.code, 4, 'exit 4: a host was unreachable');
   const out = res.stdout + res.stderr;

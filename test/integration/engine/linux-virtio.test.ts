@@ -129,8 +129,7 @@ function assertConverted(t: Test, id: string, before: string, after: string): vo
 }
 
 t.test('linux-virtio.yml first run: virtio NIC, virtio disks, boot disk vda, CD-ROMs untouched; the Windows-labelled guest refused', async (t) => {
-  await resetLab();
-  original = await snapshotLab();
+  original = await snapshotLab(); // as first defined: holdLab reset the lab
   const m = await measuredRun(t, [PLAYBOOK, '-i', LAB_INVENTORY]);
   t.equal(m.run.code, 2, 'exit 2: a guest failed on every host (its Windows-labelled guest)');
   t.comment(figures('linux-virtio.yml first run on the 4x5 lab', m));

@@ -7,7 +7,8 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { semanticDiff } from '../../helpers/domain-compare.js';
-import { ensureLab, labHosts, lockLab, resetLab, sshdCommandsPerUser, sshdConnectionsPerHost } from '../../lab/lab.js';
+import { labHosts, sshdCommandsPerUser, sshdConnectionsPerHost } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import {
   LAB_INVENTORY,
   PLAYBOOKS,
@@ -44,15 +45,10 @@ t.before(async () => {
   requireBuild();
   const stale = newerSources();
   if (stale.length > 0) t.comment(`WARNING: dist/ is older than ${stale.length} source file(s) (e.g. ${stale[0]}): run 'npm run build'`);
-  await ensureLab({ hosts: 4, guests: 5 });
   const waited = performance.now();
-  const release = await lockLab();
-  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
-  t.teardown(() => {
-    release();
-    cleanupCli();
-  });
-  await resetLab();
+  const lab = await useLab(t, { hosts: 4, guests: 5 });
+  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab (its lock, the reset)`);
+  lab.cleanup(cleanupCli);
   original = await snapshotLab();
   need = guestsNeedingNic(original);
   for (const guests of original.values()) for (const xml of guests.values()) nicTotal += nonVirtioNics(xml).length;

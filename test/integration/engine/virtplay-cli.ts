@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { JsonDocument } from '../../../engine/report/json.js';
 import type { Test } from 'tap';
-import { ensureLab, guestXml, labGuestNames, labHosts, lockLab, sshdLogLines } from '../../lab/lab.js';
+import { guestXml, labGuestNames, labHosts, sshdLogLines } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { CLI, requireBuild, ROOT, startVirtplay, type CliRun as BaseRun } from '../../helpers/virtplay-cli.js';
 
 export { CLI, LAB_INVENTORY, PLAYBOOKS, requireBuild, ROOT } from '../../helpers/virtplay-cli.js';
@@ -323,18 +324,17 @@ export async function startTrap(): Promise<Trap> {
 }
 
 /**
- * The common start of these test files: the CLI is built, the 4x5 lab is up, and this file holds
- * the lab lock until it ends (the CLI's leftovers cleaned then). Returns a private temp folder.
+ * The common start of these test files: the CLI is built, and this file holds the 4x5 lab (useLab
+ * on the file's `t`: the guests as first defined) until it ends, the CLI's leftovers cleaned before
+ * the lock goes. Returns a private temp folder.
  */
 export async function holdLab(t: Test, tmpPrefix: string): Promise<string> {
   requireBuild();
-  await ensureLab({ hosts: 4, guests: 5 });
   const waited = performance.now();
-  const release = await lockLab();
-  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab lock`);
+  const lab = await useLab(t, { hosts: 4, guests: 5 });
+  t.comment(`waited ${Math.round(performance.now() - waited)} ms for the lab (its lock, the reset)`);
   const tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
-  t.teardown(() => {
-    release();
+  lab.cleanup(() => {
     cleanupCli();
     rmSync(tmp, { recursive: true, force: true });
   });

@@ -7,18 +7,18 @@
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { ensureLab, lockLab, run, virshAs } from '../../lab/lab.js';
+import { run, virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { ROOT } from '../modules/cli.js';
 
 const STANDIN = 'win2k8r2-standin';
 
 t.test('npm run demo', { skip: process.getuid?.() !== 0 ? 'the demo shows the Windows part as root only' : false }, async (t) => {
-  await ensureLab();
-  const release = await lockLab();
-  t.teardown(async () => {
+  // Not fresh: demo.sh resets the lab itself (lab-up.sh --reset) before it converts anything.
+  const lab = await useLab(t, { fresh: false });
+  lab.cleanup(async () => {
     await virshAs('lab1', ['destroy', STANDIN]);
     await virshAs('lab1', ['undefine', STANDIN]);
-    release();
   });
   const r = await run(['bash', join(ROOT, 'examples/demo.sh')], { timeoutMs: 600_000, env: { ...process.env, VIRTPLAY_DEMO_LOCKED: '1' } });
   t.equal(r.code, 0, r.stderr.slice(-2000));

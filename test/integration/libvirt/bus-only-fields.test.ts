@@ -6,8 +6,9 @@
  * The scratch domains are this file's own (vp-busfield-*), on one host, removed after.
  */
 import t from 'tap';
-import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, changeBus, Domain } from '../../../modules/libvirt/domain/index.js';
-import { ensureLab, virshAs, withHostLock } from '../../lab/lab.js';
+import { BUS_ONLY_ATTRS, BUS_ONLY_ELEMENTS, Domain } from '../../../modules/libvirt/domain/index.js';
+import { virshAs } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 
 const HOST = 'lab4';
 const NAME = 'vp-busfield';
@@ -67,34 +68,32 @@ const rows: [element: string, attr: string | undefined, buses: readonly string[]
 ];
 
 t.test('every bus-only field: libvirt refuses it on the new bus, changeBus drops it', async (t) => {
-  await ensureLab();
-  await withHostLock(HOST, async () => {
-    await virshAs(HOST, ['undefine', NAME]); // a leftover of an interrupted run
-    for (const [element, attr, buses] of rows) {
-      const field = attr === undefined ? `<${element}>` : `${element}/@${attr}`;
-      const from = buses[0]!;
-      const to = buses.includes('virtio') ? 'ide' : 'virtio';
-      await t.test(`${field} (${buses.join(', ')}): ${from} -> ${to}`, async (t) => {
-        const xml = withField(from, element, attr);
-        const onItsBus = await define(xml);
-        t.ok(onItsBus.ok, `libvirt takes ${field} on ${from}: ${onItsBus.err}`);
+  await useLab(t, { host: HOST, fresh: false });
+  await virshAs(HOST, ['undefine', NAME]); // a leftover of an interrupted run
+  for (const [element, attr, buses] of rows) {
+    const field = attr === undefined ? `<${element}>` : `${element}/@${attr}`;
+    const from = buses[0]!;
+    const to = buses.includes('virtio') ? 'ide' : 'virtio';
+    await t.test(`${field} (${buses.join(', ')}): ${from} -> ${to}`, async (t) => {
+      const xml = withField(from, element, attr);
+      const onItsBus = await define(xml);
+      t.ok(onItsBus.ok, `libvirt takes ${field} on ${from}: ${onItsBus.err}`);
 
-        const bare = await define(bareChange(xml, from, to));
-        if (NOT_REFUSED.has(field)) {
-          t.ok(bare.ok, `libvirt does not refuse ${field} on ${to} (ignored there): ${bare.err}`);
-        } else {
-          t.notOk(bare.ok, `a bare bus change to ${to} keeps ${field}: libvirt refuses it`);
-          t.match(bare.err, /only|not available/i, bare.err);
-        }
+      const bare = await define(bareChange(xml, from, to));
+      if (NOT_REFUSED.has(field)) {
+        t.ok(bare.ok, `libvirt does not refuse ${field} on ${to} (ignored there): ${bare.err}`);
+      } else {
+        t.notOk(bare.ok, `a bare bus change to ${to} keeps ${field}: libvirt refuses it`);
+        t.match(bare.err, /only|not available/i, bare.err);
+      }
 
-        const dom = Domain.parse(xml);
-        const disk = dom.disks()[0]!;
-        t.equal(changeBus(dom, disk, to), true);
-        const moved = dom.toXml();
-        t.notMatch(moved, attr === undefined ? `<${element}>` : ` ${attr}=`, `${field} is gone`);
-        const ok = await define(moved);
-        t.ok(ok.ok, `libvirt takes the disk changeBus moved to ${to}: ${ok.err}`);
-      });
-    }
-  });
+      const dom = Domain.parse(xml);
+      const disk = dom.disks()[0]!;
+      t.equal(dom.changeBus(disk, to), true);
+      const moved = dom.toXml();
+      t.notMatch(moved, attr === undefined ? `<${element}>` : ` ${attr}=`, `${field} is gone`);
+      const ok = await define(moved);
+      t.ok(ok.ok, `libvirt takes the disk changeBus moved to ${to}: ${ok.err}`);
+    });
+  }
 });

@@ -9,7 +9,7 @@
  */
 import t, { type Test } from 'tap';
 import { EXIT } from '../../../engine/errors.js';
-import { ensureLab, lockLab } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { defineLabGuest, fx, labGuestXml, stackTraceLines, undefineLabGuest, virtplay, type CliResult } from './virtplay-cli.js';
 
 interface Case {
@@ -491,26 +491,23 @@ t.test('input and option errors: exact code, file:line:col, what was expected, n
 });
 
 t.test('runtime errors on the lab: exact code, host and guest, no trace', async (t) => {
-  // The lock first: bringing the lab up (lab-up.sh) while another file holds it could restart
-  // the lab's sshd under that file's feet.
-  const release = await lockLab();
+  // The whole lab (useLab brings it up under its lock: lab-up.sh while another file holds the lab
+  // could restart the lab's sshd under that file's feet); only guests of this test's own are used.
+  const lab = await useLab(t, { fresh: false });
   const host = 'lab4';
   const guests = ['vp-bi-ide', 'vp-bi-nodisk'];
-  try {
-    await ensureLab();
+  lab.cleanup(async () => {
     for (const g of guests) await undefineLabGuest(host, g);
-    await defineLabGuest(host, labGuestXml(host, 'vp-bi-ide', '/nonexistent/vp-bi-ide.qcow2'));
-    await defineLabGuest(host, labGuestXml(host, 'vp-bi-nodisk', null));
-    await runAll(
-      t,
-      cases.filter((c) => c.lab),
-      rows,
-      2,
-    );
-  } finally {
-    for (const g of guests) await undefineLabGuest(host, g);
-    release();
-  }
+  });
+  for (const g of guests) await undefineLabGuest(host, g);
+  await defineLabGuest(host, labGuestXml(host, 'vp-bi-ide', '/nonexistent/vp-bi-ide.qcow2'));
+  await defineLabGuest(host, labGuestXml(host, 'vp-bi-nodisk', null));
+  await runAll(
+    t,
+    cases.filter((c) => c.lab),
+    rows,
+    2,
+  );
 });
 
 t.test('summary', async (t) => {

@@ -15,14 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../../../engine/connection/open.js';
 import { UnreachableError } from '../../../engine/errors.js';
-import { ensureLab, labDir, labHost, labKeyPath, labKnownHostsPath, lockLabHost } from '../../lab/lab.js';
+import { labDir, labHost, labKeyPath, labKnownHostsPath } from '../../lab/lab.js';
+import { useLab } from '../../lab/use-lab.js';
 import { fx, stackTraceLines, virtplay } from './virtplay-cli.js';
 
-await ensureLab();
-t.teardown(await lockLabHost('lab4'));
+const lab = await useLab(t, { host: 'lab4' });
 const h = labHost('lab4');
 const dir = mkdtempSync(join(tmpdir(), 'vp-keys-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+lab.cleanup(() => rmSync(dir, { recursive: true, force: true }));
 
 const hostPub = readFileSync(join(labDir(), 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/);
 const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(labDir(), 'ssh_host_ed25519_key.pub')], { encoding: 'utf8' }).split(/\s+/)[1]!;
