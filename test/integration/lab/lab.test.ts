@@ -19,8 +19,6 @@ import {
   labLinuxGuests,
   labSshArgs,
   labWindowsGuests,
-  lockLab,
-  lockLabHost,
   originalGuestXml,
   resetLab,
   restoreLabHost,
@@ -78,7 +76,7 @@ t.test("OpenSSH's client lists every lab host's guests over the lab sshd", async
   // The lock keeps tests that change guests away while this one lists them; other tests' SSH
   // connections may still land in the log, so only this test's own ones are counted: its clients
   // connect from a loopback source address of their own (ssh -b; all of 127/8 is local).
-  t.teardown(await lockLab());
+  await useLab(t, { hosts: HOSTS, guests: GUESTS, fresh: false });
   const source = `127.99.${(process.pid >> 8) & 255}.${process.pid & 255 || 1}`;
   const mark = sshdLogLines().length;
   const want = labGuestNames();
@@ -110,8 +108,8 @@ t.test('a host key that is not in known_hosts is refused by OpenSSH', async (t) 
 });
 
 t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139 NICs', async (t) => {
-  t.teardown(await lockLab()); // tests that convert guests hold the lock while they do
-  await resetLab(); // and may leave them converted: this is about the guests as lab-up.sh made them
+  // Tests that convert guests may leave them converted: this is about the guests as lab-up.sh made them.
+  await useLab(t, { hosts: HOSTS, guests: GUESTS });
   const models = new Set<string>();
   let cdroms = 0;
   for (const h of labHosts()) {
@@ -134,7 +132,7 @@ t.test('every guest is Windows-era: machine pc, IDE boot disk hda, e1000/rtl8139
 });
 
 t.test('each host: Linux-labelled guests deb01..deb04 and exactly one Windows-labelled guest win05', async (t) => {
-  t.teardown(await lockLab());
+  await useLab(t, { hosts: HOSTS, guests: GUESTS, fresh: false });
   for (const h of labHosts()) {
     const families = new Map<string, string[]>();
     for (const g of labGuestNames()) {
@@ -149,7 +147,7 @@ t.test('each host: Linux-labelled guests deb01..deb04 and exactly one Windows-la
 });
 
 t.test('reset restores a changed guest, stops a running one and removes a stranger', async (t) => {
-  t.teardown(await lockLab());
+  await useLab(t, { hosts: HOSTS, guests: GUESTS, fresh: false }); // the reset below is the subject
   const original = originalGuestXml(1, 'deb01');
   const changed = original.replace(/<model type='(e1000|rtl8139)'\/>/g, "<model type='virtio'/>");
   t.not(changed, original);
@@ -195,7 +193,7 @@ t.test('a second lab-up is fast and changes nothing', async (t) => {
 });
 
 t.test('restoreLabHost puts back a changed guest on one host and leaves the others as they are', async (t) => {
-  t.teardown(await lockLabHost('lab2'));
+  await useLab(t, { host: 'lab2', fresh: false }); // restoreLabHost below is the subject
   const original = originalGuestXml(2, 'deb01');
   const changed = original.replace(/<model type='(e1000|rtl8139)'\/>/g, "<model type='virtio'/>");
   t.not(changed, original);
