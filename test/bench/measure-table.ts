@@ -9,9 +9,8 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { virshAs, withHostLock } from '../lab/lab.js';
-import { buildStandin, defineStandin, removeStandin } from '../lab/standin.js';
+import { agentSh, buildStandin, defineStandin, removeStandin, waitAgentUp } from '../lab/standin.js';
 import { describeMachine } from './machine.js';
 import { measure } from './measure.js';
 import { CLI, ROOT } from './tools.js';
@@ -19,24 +18,6 @@ import { CLI, ROOT } from './tools.js';
 const HOST = 'lab2';
 const NAME = 'vpmeasure';
 const OUT = join(ROOT, 'test', 'bench', 'measured');
-
-async function agent(cmd: object): Promise<{ code: number; stdout: string }> {
-  return virshAs(HOST, ['qemu-agent-command', '--timeout', '10', NAME, JSON.stringify(cmd)]);
-}
-
-async function guestSh(script: string): Promise<{ exitcode: number; out: string }> {
-  const r = await agent({ execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', script], 'capture-output': true } });
-  const pid = (JSON.parse(r.stdout) as { return: { pid: number } }).return.pid;
-  for (;;) {
-    const st = (
-      JSON.parse((await agent({ execute: 'guest-exec-status', arguments: { pid } })).stdout) as {
-        return: { exited: boolean; exitcode?: number; 'out-data'?: string };
-      }
-    ).return;
-    if (st.exited) return { exitcode: st.exitcode ?? -1, out: Buffer.from(st['out-data'] ?? '', 'base64').toString() };
-    await sleep(300);
-  }
-}
 
 async function main(): Promise<void> {
   const sizes = (process.env.SIZES ?? '100').split(',').map((x) => Number(x.trim()));
@@ -48,8 +29,8 @@ async function main(): Promise<void> {
       if ((await virshAs(HOST, ['attach-disk', NAME, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code !== 0)
         throw new Error('attach the ISO');
       if ((await virshAs(HOST, ['start', NAME])).code !== 0) throw new Error('start');
-      for (let i = 0; i < 180 && (await agent({ execute: 'guest-ping' })).code !== 0; i++) await sleep(1000);
-      const inst = await guestSh("grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
+      if (!(await waitAgentUp(s, 180))) throw new Error('the guest agent did not answer within 180 s');
+      const inst = await agentSh(s, "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
       if (inst.exitcode !== 0) throw new Error(`driver install: ${inst.out}`);
       const argv = [
         process.execPath,

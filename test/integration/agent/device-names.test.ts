@@ -7,18 +7,13 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { guestXml, virshAs } from '../../lab/lab.js';
 import { useLab } from '../../lab/use-lab.js';
-import { buildStandin, defineStandin, removeStandin } from '../../lab/standin.js';
+import { agentCommand, buildStandin, defineStandin, removeStandin, waitAgentUp } from '../../lab/standin.js';
 import { assertBuilt, json, LAB_INVENTORY, virtplay } from '../bootstrap/cli.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const HOST = 'lab2';
-
-async function agent(guest: string, cmd: object): Promise<{ code: number; stdout: string }> {
-  const r = await virshAs(HOST, ['qemu-agent-command', '--timeout', '5', guest, JSON.stringify(cmd)]);
-  return { code: r.code, stdout: r.stdout };
-}
 
 t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', async (t) => {
   assertBuilt();
@@ -27,14 +22,9 @@ t.test('device_names_check warns about /dev/sdX in a running guest’s fstab', a
   const s = await defineStandin(HOST, 'vpnames');
   lab.cleanup(() => removeStandin(s));
   t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-  let up = false;
-  for (let i = 0; i < 120 && !up; i++) {
-    up = (await agent(s.name, { execute: 'guest-ping' })).code === 0;
-    if (!up) await sleep(1000);
-  }
-  t.ok(up, 'the agent answers');
+  t.ok(await waitAgentUp(s, 120), 'the agent answers');
   const fstab = '# kernel names below\nproc /proc proc defaults 0 0\n/dev/sda1 /boot vfat defaults 0 2\n';
-  const w = await agent(s.name, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', `printf '%s' '${fstab}' > /etc/fstab`] } });
+  const w = await agentCommand(s, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', `printf '%s' '${fstab}' > /etc/fstab`] } });
   t.equal(w.code, 0, 'fstab written in the guest');
   await sleep(500);
   const before = await guestXml(HOST, s.name);

@@ -13,7 +13,16 @@ import t, { type Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { guestXml, virshAs } from '../../lab/lab.js';
 import { useLab } from '../../lab/use-lab.js';
-import { buildStandin, defineStandin, installDriverOffline, removeStandin, serialLines, type Standin, type StandinOptions } from '../../lab/standin.js';
+import {
+  buildStandin,
+  defineStandin,
+  installDriverOffline,
+  removeStandin,
+  serialLines,
+  waitAgentUp,
+  type Standin,
+  type StandinOptions,
+} from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, bootstrapArgs, json, virtplay, bootstrapResult as resultOf } from './cli.js';
 
@@ -29,15 +38,6 @@ async function state(s: Standin): Promise<{ dom: Domain; attrs: Record<string, s
 
 const bootDisk = (dom: Domain, s: Standin) => dom.disks().find((d) => d.sourcePath === s.disk);
 const bootLines = (s: Standin) => serialLines(s).filter((l) => / boot-disk=\S+ marker=/.test(l));
-
-async function agentUp(s: Standin, seconds = 90): Promise<boolean> {
-  for (let i = 0; i < seconds; i++) {
-    const r = await virshAs(HOST, ['qemu-agent-command', '--timeout', '2', s.name, '{"execute":"guest-ping"}']);
-    if (r.code === 0) return true;
-    await sleep(1000);
-  }
-  return false;
-}
 
 async function withGuest(t: Test, name: string, opts: StandinOptions, fn: (s: Standin) => Promise<void>): Promise<void> {
   assertBuilt();
@@ -92,7 +92,7 @@ t.test('Windows Server 2008 R2 with its agent: one run to done, the NIC with the
 t.test('a running Windows Server 2016: the dummy disk is hot-plugged; its unsigned driver (Code 52) stops the bootstrap before the switch', (t) =>
   withGuest(t, 'vpw2k16', { personality: 'win2k16', iso: 'unsigned', cdrom: true }, async (s) => {
     t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-    t.ok(await agentUp(s), 'the agent answers before the run');
+    t.ok(await waitAgentUp(s, 90), 'the agent answers before the run');
     const r = await virtplay(args(s));
     t.equal(r.code, 2, 'the task fails');
     const g = bootstrapResult(r.stdout, s.name);

@@ -9,12 +9,11 @@
  * moving its disk to virtio is safe.
  */
 import t from 'tap';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { guestXml, labHost, run, virshAs } from '../../lab/lab.js';
 import { useLab } from '../../lab/use-lab.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { buildStandin, defineStandin, removeStandin, serialLines } from '../../lab/standin.js';
+import { agentSh, buildStandin, defineStandin, removeStandin, serialLines, waitAgentUp } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 import { measureArgs } from './measure-args.js';
@@ -26,21 +25,6 @@ const HOST = 'lab2';
 async function hostListeners(): Promise<string[]> {
   const r = await run(['ss', '-Htlne']);
   return r.stdout.split('\n').filter((l) => new RegExp(`\\buid:${labHost(HOST).uid}\\b`).test(l));
-}
-
-async function agent(guest: string, cmd: object): Promise<{ code: number; stdout: string; stderr: string }> {
-  return virshAs(HOST, ['qemu-agent-command', '--timeout', '10', guest, JSON.stringify(cmd)]);
-}
-
-async function guestSh(guest: string, script: string): Promise<{ exitcode: number; out: string }> {
-  const r = await agent(guest, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', script], 'capture-output': true } });
-  const pid = (JSON.parse(r.stdout) as { return: { pid: number } }).return.pid;
-  for (;;) {
-    const s = await agent(guest, { execute: 'guest-exec-status', arguments: { pid } });
-    const st = (JSON.parse(s.stdout) as { return: { exited: boolean; exitcode?: number; 'out-data'?: string } }).return;
-    if (st.exited) return { exitcode: st.exitcode ?? -1, out: Buffer.from(st['out-data'] ?? '', 'base64').toString() };
-    await sleep(300);
-  }
 }
 
 t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab', async (t) => {
@@ -55,16 +39,8 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
   // The driver ISO in a CD-ROM drive, the guest up, the "driver" installed (disk still on IDE).
   t.equal((await virshAs(HOST, ['attach-disk', s.name, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code, 0);
   t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-  let up = false;
-  for (let i = 0; i < 180 && !up; i++) {
-    up = (await agent(s.name, { execute: 'guest-ping' })).code === 0;
-    if (!up) await sleep(1000);
-  }
-  t.ok(up, 'the agent answers');
-  const inst = await guestSh(
-    s.name,
-    "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh",
-  );
+  t.ok(await waitAgentUp(s, 180), 'the agent answers');
+  const inst = await agentSh(s, "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
   t.equal(inst.exitcode, 0, `driver installed: ${inst.out}`);
 
   const started = Date.now();
@@ -113,7 +89,7 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
   t.match(bootLines[0], /nic-driver=e1000/, 'measured first through e1000');
   // Nothing left listening: on the host (the lab user's sockets) and in the guest (/proc/net/tcp).
   t.same(await hostListeners(), [], 'no socket of the lab user listens on the host');
-  const guestTcp = await guestSh(s.name, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
+  const guestTcp = await agentSh(s, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
   t.same(guestTcp.out.trim().split(/\s+/), ['0', '0'], 'no listener and no client left in the guest');
   // The network test's failures, on the converted guest: clear errors naming host and guest,
   // Ansible's exit code 2, and still nothing left listening.
