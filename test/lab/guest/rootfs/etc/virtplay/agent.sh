@@ -11,9 +11,13 @@ for i in $(seq 1 50); do
   sleep 0.1
 done
 if [ -z "$port" ]; then
+  # No port yet: said once, then init respawns this script, which looks again. Under TCG on a
+  # loaded host the port can appear later than 5 s after boot (Windows starts its agent service
+  # whenever the device arrives); giving up for good left the agent silent for the whole boot.
   [ -f /run/virtplay/agent-missing ] || say "agent=none"
   touch /run/virtplay/agent-missing
-  exec sleep 2147483647
+  sleep 1
+  exit 0
 fi
 echo "/dev/$port" >/run/virtplay/agent-port
 personality=$(cat /run/virtplay/personality 2>/dev/null || echo linux)
