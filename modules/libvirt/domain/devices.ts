@@ -44,13 +44,18 @@ type ViewClass = abstract new (el: XElement) => ElementView;
 /** A view class with its fields: what withFields returns (and what a subclass extends). */
 type WithFields<C extends ViewClass, S extends Fields> = new (el: XElement) => InstanceType<C> & FieldValues<S>;
 
+/** A field's value on an element: what the XML says, or the field's value for an absent one. */
+function read<T>(f: Field<T, boolean>, el: XElement): T {
+  return f.binding.get(el) ?? f.absent;
+}
+
 /** The class with one accessor per field of SPEC on its prototype, typed accordingly. */
 function withFields<C extends ViewClass, S extends Fields>(cls: C, spec: S): WithFields<C, S> {
   for (const [name, f] of Object.entries(spec)) {
     Object.defineProperty(cls.prototype, name, {
       configurable: true,
       get(this: ElementView) {
-        return f.binding.get(this.el) ?? f.absent;
+        return read(f, this.el);
       },
       ...(f.writable
         ? {
@@ -94,6 +99,28 @@ const SOURCE = {
   name: xstr('source/@name'),
 };
 
+/** `<disk>`'s fields, declared before the class so that its own methods read the same declarations. */
+const DISK_FIELDS = {
+  /** `@type`: file, block, dir, volume, network, nvme, vhostuser. */
+  type: rw(xstr('@type')),
+  /** `@device`, 'disk' when absent (libvirt's default). */
+  device: rw(xstr('@device'), 'disk'),
+  bus: rw(xstr('target/@bus')),
+  /** `target/@dev`: hda, sdb, vda... */
+  target: rw(xstr('target/@dev')),
+  driverName: rw(xstr('driver/@name')),
+  driverType: rw(xstr('driver/@type')),
+  readonly: rw(xbool('readonly'), false),
+  shareable: rw(xbool('shareable'), false),
+  serial: rw(xstr('serial')),
+  sourceFile: rw(SOURCE.file),
+  sourceDev: rw(SOURCE.dev),
+  sourcePool: ro(SOURCE.pool),
+  sourceVolume: ro(SOURCE.volume),
+  sourceProtocol: ro(SOURCE.protocol),
+  sourceName: ro(SOURCE.name),
+};
+
 /** `<disk>`: virtinst's DeviceDisk. */
 export const Disk = withFields(
   class Disk extends Device {
@@ -117,10 +144,10 @@ export const Disk = withFields(
       return this.sourcePath === undefined;
     }
     get isCdrom(): boolean {
-      return (this.el.attr('device') ?? 'disk') === 'cdrom';
+      return read(DISK_FIELDS.device, this.el) === 'cdrom';
     }
     get isFloppy(): boolean {
-      return this.el.attr('device') === 'floppy';
+      return read(DISK_FIELDS.device, this.el) === 'floppy';
     }
 
     /** Replace the whole `<source>` by `<source file=PATH/>` (type becomes 'file'). */
@@ -130,7 +157,7 @@ export const Disk = withFields(
       const driver = this.el.child('driver');
       if (driver) this.el.insertAfter(src, driver);
       else this.el.insertBefore(src, this.el.children[0]);
-      this.el.setAttr('type', 'file');
+      DISK_FIELDS.type.binding.set(this.el, 'file');
     }
 
     /** Remove the medium (`<source>`), keeping the drive. */
@@ -138,26 +165,7 @@ export const Disk = withFields(
       this.el.removeChildren('source');
     }
   },
-  {
-    /** `@type`: file, block, dir, volume, network, nvme, vhostuser. */
-    type: rw(xstr('@type')),
-    /** `@device`, 'disk' when absent (libvirt's default). */
-    device: rw(xstr('@device'), 'disk'),
-    bus: rw(xstr('target/@bus')),
-    /** `target/@dev`: hda, sdb, vda... */
-    target: rw(xstr('target/@dev')),
-    driverName: rw(xstr('driver/@name')),
-    driverType: rw(xstr('driver/@type')),
-    readonly: rw(xbool('readonly'), false),
-    shareable: rw(xbool('shareable'), false),
-    serial: rw(xstr('serial')),
-    sourceFile: rw(SOURCE.file),
-    sourceDev: rw(SOURCE.dev),
-    sourcePool: ro(SOURCE.pool),
-    sourceVolume: ro(SOURCE.volume),
-    sourceProtocol: ro(SOURCE.protocol),
-    sourceName: ro(SOURCE.name),
-  },
+  DISK_FIELDS,
 );
 export type Disk = InstanceType<typeof Disk>;
 
