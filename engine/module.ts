@@ -1,8 +1,9 @@
 /**
  * The module contract. A module is data (name, schema, capabilities) plus one run() function.
- * Modules that edit state keep their decisions in a pure plan step and their effects in an
- * apply step; the engine only sees run(). The engine validates arguments against the module's
- * schema (schemas/modules/<name>.schema.json) before anything connects.
+ * Modules whose unit is the guest are built with guestTask (guest-task.ts): they give a plan per
+ * guest and an apply step, and the engine's run() owns the check gate, --diff, per-guest failures
+ * and the summary. The engine validates arguments against the module's schema
+ * (schemas/modules/<name>.schema.json) before anything connects.
  *
  * Held writes: a module that says so (holdsWrites) may, when the runner offers it (ctx.hold),
  * plan on the state earlier tasks will have made and hand its writes to a per-host holder

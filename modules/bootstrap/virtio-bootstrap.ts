@@ -15,11 +15,10 @@
  * every step reads the state first, so a run killed between any two remote commands resumes.
  */
 import { randomBytes } from 'node:crypto';
-import pLimit from 'p-limit';
 import { basename, dirname, join } from 'node:path';
 import { TaskError } from '../../engine/errors.js';
-import { guestsResult } from '../../engine/guest-summary.js';
-import type { DiffEntry, GuestResult, ModuleDef, ModuleResult, TaskContext } from '../../engine/module.js';
+import { guestTask, type GuestPlan } from '../../engine/guest-task.js';
+import type { GuestResult, TaskContext } from '../../engine/module.js';
 import { agentPing, waitForAgent } from '../libvirt/agent.js';
 import { Domain } from '../libvirt/domain/index.js';
 import { libvirtFacts, type GuestFacts } from '../libvirt/facts.js';
@@ -33,7 +32,7 @@ import { attachLive } from './live-attach.js';
 import { readState, type BootstrapState } from './state.js';
 import { attachPlan, bootDiskOf, donePlan, hasAgentChannel, installedPlan, rollbackPlan, switchPlan } from './steps.js';
 import { folderFromDefinition, manualInstallSteps, type DriverFolder } from './windows-drivers.js';
-import { backupPath, bootImage, checkOffline, dropBackup, restoreAfterFailedBoot, runOffline } from './offline/offline-strategy.js';
+import { backupPath, bootImage, dropBackup, offlineSteps, restoreAfterFailedBoot, runOffline } from './offline/offline-strategy.js';
 
 export interface BootstrapArgs extends GuestSelector {
   virtio_win_iso: string;
@@ -70,51 +69,62 @@ interface BootstrapReport extends GuestResult {
   rolled_back?: boolean;
 }
 
-export const virtioBootstrap: ModuleDef<BootstrapArgs> = {
+/** A guest's bootstrap plan: the steps from where it stands (its state, new when it has none). */
+interface BootstrapPlan extends GuestPlan {
+  phase: string;
+  state?: BootstrapState;
+  /** The state is new: nothing of the bootstrap is on the host yet. */
+  fresh?: boolean;
+}
+
+export const virtioBootstrap = guestTask<BootstrapArgs, GuestFacts, BootstrapPlan, BootstrapReport>({
   name: 'virtio_bootstrap',
   description:
     "move a guest's IDE/SATA boot disk to virtio vda safely: dummy virtio disk and driver install (guest agent or operator), or offline injection (strategy: offline); switch, first boot confirmed or rolled back",
-  checkMode: 'plan',
-  async run(ctx, args): Promise<ModuleResult> {
-    const facts = await ctx.facts(libvirtFacts);
-    const selected = selectGuests(facts, args, ctx.failedGuests);
-    const reports: BootstrapReport[] = selected.map((g) => ({ guest: g.name, changed: false, changes: [], phase: '' }));
-    const diffs: DiffEntry[][] = selected.map(() => []);
+  async guests(ctx, args) {
+    return selectGuests(await ctx.facts(libvirtFacts), args, ctx.failedGuests);
+  },
+  plan: (ctx, g, args) => planBootstrap(ctx.host, g, args),
+  report: (g, plan) => ({ guest: g.name, changed: false, changes: [], phase: plan.phase ?? '' }),
+  apply: {
     // Each guest's state machine is independent: `parallel` of them at a time (each may boot a VM).
-    const limit = pLimit(Math.max(1, args.parallel ?? 2));
-    const settled = await Promise.allSettled(
-      selected.map((g, i) =>
-        limit(async () => {
-          const r = reports[i]!;
-          try {
-            await bootstrapGuest(ctx, facts.uri, g, args, r, diffs[i]!);
-          } catch (e) {
-            if (!(e instanceof TaskError)) throw e;
-            r.failed = true;
-            r.msg = e.reason;
-          } finally {
-            r.changed = r.changes.length > 0;
-          }
-        }),
-      ),
-    );
-    // What fails the host (the connection lost, ...) is thrown once every guest's step has ended.
-    const hostFailure = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-    if (hostFailure) throw hostFailure.reason;
-    const diff = diffs.flat();
-    if (!ctx.check && reports.some((r) => r.changed)) ctx.invalidateFacts(libvirtFacts);
+    parallel: (args) => args.parallel ?? 2,
+    async each(ctx, args, { guest, plan, report }) {
+      await bootstrapGuest(ctx, (await ctx.facts(libvirtFacts)).uri, guest, args, report, plan.state!, plan.fresh === true);
+    },
+  },
+  staleFacts: libvirtFacts,
+  summary(ctx, reports) {
     for (const r of reports) if (r.waiting) ctx.warn(`${r.guest}: ${r.msg}`);
     const done = reports.filter((r) => r.phase === 'done');
     const waiting = reports.filter((r) => r.waiting);
-    return guestsResult(reports, {
-      check: ctx.check,
+    return {
       headline: `${done.length} of ${reports.length} guest(s) boot from virtio`,
       clauses: waiting.length ? [`${waiting.length} waiting for the driver`] : [],
-      diff,
       data: { done_guests: done.map((r) => r.guest) },
-    });
+    };
   },
-};
+});
+
+/** Where a guest's bootstrap stands and the steps from there, read from its definition (no I/O). */
+function planBootstrap(host: string, g: GuestFacts, args: BootstrapArgs): BootstrapPlan {
+  const dom = Domain.parse(g.inactiveXml);
+  let s = readState(dom);
+  let fresh = false;
+  if (!s) {
+    const boot = bootDiskOf(dom, g.name);
+    if (boot.bus === 'virtio') return { phase: 'done', changes: [], upToDate: 'boots from a virtio disk already' };
+    s = args.strategy === 'offline' ? newOfflineState(dom, args, g) : newState(boot.sourcePath, args, g);
+    fresh = true;
+  }
+  if (s.phase === 'done') return { phase: 'done', changes: [], upToDate: 'boots from virtio vda already (bootstrapped)' };
+  const { changes, next } = s.strategy === 'offline' ? offlineSteps(g, s) : dummyDiskSteps(g, s, args);
+  const diff = () => {
+    const planned = next ? planStepDiff(host, g, next).diff : undefined;
+    return planned ? [planned] : [];
+  };
+  return { phase: s.phase, state: s, fresh, changes, diff };
+}
 
 /** What a guest's bootstrap is doing in each phase, for the live progress line. */
 const PHASE_TEXT: Partial<Record<BootstrapState['phase'], string>> = {
@@ -125,28 +135,18 @@ const PHASE_TEXT: Partial<Record<BootstrapState['phase'], string>> = {
   done: 'boots from virtio vda',
 };
 
-async function bootstrapGuest(ctx: TaskContext, uri: string, guest: GuestFacts, args: BootstrapArgs, r: BootstrapReport, diff: DiffEntry[]): Promise<void> {
+async function bootstrapGuest(
+  ctx: TaskContext,
+  uri: string,
+  guest: GuestFacts,
+  args: BootstrapArgs,
+  r: BootstrapReport,
+  from: BootstrapState,
+  isNew: boolean,
+): Promise<void> {
   let g = guest;
-  const first = Domain.parse(g.inactiveXml);
-  let s = readState(first);
-  let fresh = false;
-  if (!s) {
-    const boot = bootDiskOf(first, g.name);
-    if (boot.bus === 'virtio') {
-      r.phase = 'done';
-      r.msg = 'boots from a virtio disk already';
-      return;
-    }
-    s = args.strategy === 'offline' ? newOfflineState(first, args, g) : newState(boot.sourcePath, args, g);
-    fresh = true;
-  }
-  if (s.phase === 'done') {
-    r.phase = 'done';
-    r.msg = 'boots from virtio vda already (bootstrapped)';
-    return;
-  }
-  if (ctx.check) return s.strategy === 'offline' ? ((r.phase = s.phase), checkOffline(ctx, g, s, r, diff)) : checkGuest(ctx, g, s, args, r, diff);
-
+  let s = from;
+  let fresh = isNew;
   const ref = { name: g.name, uuid: g.uuid };
   const step = async (planner: Planner) => {
     const res = await defineStep(ctx, uri, g, planner);
@@ -329,8 +329,8 @@ function nicNote(s: BootstrapState, windows: boolean): string | undefined {
   return `the NIC is virtio now, a new adapter to Windows: a static address set on the old adapter must be set again on the new one${had}`;
 }
 
-async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, args: BootstrapArgs, r: BootstrapReport, diff: DiffEntry[]): Promise<void> {
-  r.phase = s.phase;
+/** What the dummy-disk procedure will do from the guest's phase (its plan's lines), and the next define's planner (pure). */
+function dummyDiskSteps(g: GuestFacts, s: BootstrapState, args: BootstrapArgs): { changes: string[]; next?: Planner } {
   const steps: Record<BootstrapState['phase'], string[]> = {
     attach: [
       'create the dummy image; attach it on virtio with the driver ISO and the guest agent channel; hot-plug or start the guest',
@@ -345,23 +345,18 @@ async function checkGuest(ctx: TaskContext, g: GuestFacts, s: BootstrapState, ar
       'first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted',
     ],
     switched: ['first boot from vda confirmed (else rolled back); lifecycle restored; dummy deleted'],
-    inject: [], // the offline strategy's phase: checkOffline
+    inject: [], // the offline strategy's phase: offlineSteps
     done: [],
   };
-  r.changes.push(...steps[s.phase]);
-  const at = s;
   const next: Planner | undefined =
     s.phase === 'attach'
-      ? (dom) => attachPlan(dom, at)
+      ? (dom) => attachPlan(dom, s)
       : s.phase === 'installed'
-        ? (dom) => switchPlan(dom, at, g.name)
+        ? (dom) => switchPlan(dom, s, g.name)
         : s.phase === 'switched'
-          ? (dom) => donePlan(dom, at)
+          ? (dom) => donePlan(dom, s)
           : undefined;
-  if (ctx.diff && next) {
-    const planned = planStepDiff(ctx.host, g, next);
-    if (planned.diff) diff.push(planned.diff);
-  }
+  return { changes: steps[s.phase as BootstrapState['phase']], ...(next ? { next } : {}) };
 }
 
 function newState(bootFile: string | undefined, args: BootstrapArgs, g: GuestFacts): BootstrapState {

@@ -1,19 +1,19 @@
 /**
  * The shape shared by every module that edits guest definitions (virtio_nic, virtio_disk,
- * boot_disk, cdrom): read facts once per host, plan per guest on the parsed inactive XML (pure),
- * then in check mode report, else apply all guests of the host as one batch of transactions
- * (or, when the runner offers it, hold them for one batch with the next editing tasks':
- * held-defines.ts), report pending changes of running guests, and restart them when the task
- * asks (if_needed).
+ * boot_disk, cdrom, virtio_rng), on the engine's guest-task contract (engine/guest-task.ts owns
+ * the check gate, --diff, per-guest failures and the summary): read facts once per host, plan
+ * per guest on the parsed inactive XML (pure); apply all guests of the host as one batch of
+ * transactions (or, when the runner offers it, hold them for one batch with the next editing
+ * tasks': held-defines.ts), report pending changes of running guests, and restart them when the
+ * task asks (if_needed); under --check, predict the definitions for the run's later tasks.
  * A module may refuse single guests (check): a refused guest is a per-guest failure (not defined,
  * not counted changed, no diff); the task's other guests are planned and applied as usual. A plan
  * that throws fails its guest alone; one that throws GuestSkip skips it with the reason (the task
  * does not apply to that guest, e.g. no disk to boot from). Failed guests leave the run, the host
  * goes on (engine/module.ts GuestResult).
  */
-import { TaskError, VirtplayError } from '../../engine/errors.js';
-import { guestsResult } from '../../engine/guest-summary.js';
-import type { DiffEntry, GuestResult, ModuleDef, TaskContext } from '../../engine/module.js';
+import { guestTask, settlePlan, type GuestPlan, type GuestWork } from '../../engine/guest-task.js';
+import type { GuestResult, ModuleDef, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
 import { HELD_DEFINES, HeldDefines } from './held-defines.js';
 import { Domain } from './domain/index.js';
@@ -21,6 +21,8 @@ import { definedDomain, inactiveDomain, liveDomain, predictedFacts, rememberPars
 import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
+
+export { GuestSkip } from '../../engine/guest-task.js';
 
 export interface EditArgs extends GuestSelector {
   /** What to do with running guests whose definition now differs from what runs. */
@@ -34,9 +36,6 @@ export interface GuestReport extends GuestResult {
   restarted?: boolean;
 }
 
-/** Thrown by a plan: the task does not apply to this guest (the message says why); it is skipped, not failed. */
-export class GuestSkip extends Error {}
-
 /** A module's verdict on one guest whose plan has changes: refuse it (the reason), or warn. */
 export interface GuestCheck {
   refuse?: string;
@@ -46,7 +45,11 @@ export interface GuestCheck {
 export interface EditSpec<A extends EditArgs> {
   name: string;
   description: string;
-  /** Mutates the domain toward the declared state; returns one line per change (empty: nothing to do). */
+  /**
+   * Mutates the domain toward the declared state; returns one line per change (empty: nothing to
+   * do). Throws GuestSkip when the task does not apply to the guest, a TaskError when it cannot
+   * handle its definition (that guest fails alone).
+   */
   plan(dom: Domain, args: A, guest: GuestFacts): string[];
   /**
    * Why a guest whose plan has no changes needs none (pyinfra's noop with a reason), read on its
@@ -61,128 +64,104 @@ export interface EditSpec<A extends EditArgs> {
   check?(before: Domain, after: Domain, args: A, guest: GuestFacts): GuestCheck;
 }
 
-export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> {
-  return {
-    name: spec.name,
-    description: spec.description,
-    checkMode: 'plan',
-    // A restart needs the definition written first; otherwise the define can wait for the next tasks'.
-    holdsWrites: (args) => args.restart !== 'if_needed',
-    async run(ctx, args) {
-      const facts = await ctx.facts(libvirtFacts);
-      const guests = selectGuests(facts, args, ctx.failedGuests);
-      const plans = guests.map((g) => planGuest(spec, g, args));
-      for (const p of plans) if (p.warning !== undefined) ctx.warn(`${p.guest.name}: ${p.warning}`);
-      const reports: GuestReport[] = plans.map((p) =>
-        p.refused !== undefined
-          ? { guest: p.guest.name, changed: false, changes: [], failed: true, msg: p.refused }
-          : p.skipped !== undefined
-            ? { guest: p.guest.name, changed: false, changes: [], skipped: true, msg: p.skipped }
-            : { guest: p.guest.name, changed: p.changes.length > 0, changes: p.changes, ...(p.unchanged !== undefined ? { msg: p.unchanged } : {}) },
-      );
-      const diff: DiffEntry[] = ctx.diff
-        ? plans.flatMap((p) =>
-            p.newXml === undefined
-              ? []
-              : // Both sides through the same serializer: the diff shows changes, not quote styles.
-                [
-                  {
-                    before: definedDomain(p.guest).toXml(),
-                    after: p.newXml(),
-                    before_header: `${ctx.host}: ${p.guest.name} (defined)`,
-                    after_header: `${ctx.host}: ${p.guest.name} (planned)`,
-                  },
-                ],
-          )
-        : [];
-
-      if (ctx.check) predictPlans(ctx, facts, plans);
-      else if (ctx.hold) holdPlans(ctx, facts, spec, args, plans);
-      else await applyPlans(ctx, facts, spec, args, plans, reports);
-      // Pending: a running guest whose definition (now) says something its live config does not.
-      plans.forEach((p, i) => {
-        const r = reports[i]!;
-        if (!r.failed && p.guest.liveXml !== undefined && (r.changed || p.livePending)) r.pending = true;
-      });
-      if (!ctx.check && args.restart === 'if_needed') await restartPending(ctx, facts, args, plans, reports);
-
-      return guestsResult(reports, { check: ctx.check, diff });
-    },
-  };
-}
-
-export interface GuestPlan {
-  guest: GuestFacts;
-  /** The changes planned (a refused guest's changes, never applied: for messages only). */
-  changes: string[];
-  /** The module refused this guest, or its plan failed: why. It has no planned definition. */
-  refused?: string;
-  /** The task does not apply to this guest: why. */
-  skipped?: string;
-  /** Nothing to change: why (EditSpec.upToDate). */
-  unchanged?: string;
-  warning?: string;
+/** One guest's plan on its inactive definition (engine/guest-task.ts GuestPlan). */
+export interface EditPlan extends GuestPlan {
   /** The planned definition (when there are changes), serialized on demand. */
   dom?: Domain;
   newXml?: () => string;
   /** The live configuration still lacks the declared state (even when the definition has it). */
-  livePending: boolean;
+  livePending?: boolean;
 }
 
-/** One guest's plan (pure: no I/O), exported for tests. */
-export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): GuestPlan {
-  const dom = inactiveDomain(g);
-  let changes: string[];
-  try {
-    changes = spec.plan(dom, args, g);
-  } catch (e) {
-    // One guest's definition the module cannot handle fails (or skips) that guest, not the host.
-    if (e instanceof GuestSkip) return { guest: g, changes: [], skipped: e.message, livePending: false };
-    if (e instanceof VirtplayError) return { guest: g, changes: [], refused: e instanceof TaskError ? e.reason : e.message, livePending: false };
-    throw e;
-  }
-  const verdict = changes.length > 0 && spec.check ? spec.check(definedDomain(g), dom, args, g) : {};
-  const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
-  if (verdict.refuse !== undefined) return { guest: g, changes, refused: verdict.refuse, livePending: false, ...warning };
-  const live = liveDomain(g);
-  const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
-  if (changes.length === 0) return { guest: g, changes, livePending, unchanged: spec.upToDate(dom, args, g) };
-  let xml: string | undefined;
-  return { guest: g, changes, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
+type EditWork = GuestWork<GuestFacts, EditPlan, GuestReport>;
+
+export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> {
+  return guestTask<A, GuestFacts, EditPlan, GuestReport>({
+    name: spec.name,
+    description: spec.description,
+    // A restart needs the definition written first; otherwise the define can wait for the next tasks'.
+    holdsWrites: (args) => args.restart !== 'if_needed',
+    async guests(ctx, args) {
+      return selectGuests(await ctx.facts(libvirtFacts), args, ctx.failedGuests);
+    },
+    plan(ctx, g, args) {
+      const p = planGuest(spec, g, args);
+      const after = p.newXml;
+      if (after === undefined) return p;
+      // Both sides through the same serializer: the diff shows changes, not quote styles.
+      const diff = () => [
+        {
+          before: definedDomain(g).toXml(),
+          after: after(),
+          before_header: `${ctx.host}: ${g.name} (defined)`,
+          after_header: `${ctx.host}: ${g.name} (planned)`,
+        },
+      ];
+      return { ...p, diff };
+    },
+    report: (g) => ({ guest: g.name, changed: false, changes: [] }),
+    apply: {
+      async all(ctx, args, work) {
+        const facts = await ctx.facts(libvirtFacts);
+        if (ctx.hold) holdPlans(ctx, facts, spec, args, work);
+        else await applyPlans(ctx, facts, spec, args, work);
+        markPending(work);
+        if (args.restart === 'if_needed') await restartPending(ctx, facts, args, work);
+      },
+    },
+    async preview(ctx, _args, work) {
+      predictPlans(ctx, await ctx.facts(libvirtFacts), work);
+      markPending(work);
+    },
+  });
 }
 
-async function applyPlans<A extends EditArgs>(
-  ctx: TaskContext,
-  facts: LibvirtFacts,
-  spec: EditSpec<A>,
-  args: A,
-  plans: GuestPlan[],
-  reports: GuestReport[],
-): Promise<void> {
-  const todo = plans.map((p, i) => ({ p, r: reports[i]! })).filter(({ p }) => p.newXml !== undefined);
+/** One guest's plan (pure: no I/O), exported for tests: a plan that throws is settled as the engine does (skip, refusal). */
+export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): EditPlan {
+  return settlePlan((): EditPlan => {
+    const dom = inactiveDomain(g);
+    const changes = spec.plan(dom, args, g);
+    const verdict = changes.length > 0 && spec.check ? spec.check(definedDomain(g), dom, args, g) : {};
+    const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
+    if (verdict.refuse !== undefined) return { changes, refuse: verdict.refuse, livePending: false, ...warning };
+    const live = liveDomain(g);
+    const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
+    if (changes.length === 0) return { changes, livePending, upToDate: spec.upToDate(dom, args, g) };
+    let xml: string | undefined;
+    return { changes, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
+  });
+}
+
+/** Pending: a running guest whose definition (now) says something its live config does not. */
+function markPending(work: EditWork[]): void {
+  for (const { guest, plan, report: r } of work) if (!r.failed && guest.liveXml !== undefined && (r.changed || plan.livePending)) r.pending = true;
+}
+
+async function applyPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, spec: EditSpec<A>, args: A, work: EditWork[]): Promise<void> {
+  const todo = work.filter((w) => w.plan.newXml !== undefined);
   if (todo.length === 0) return;
   const verified = new Map<GuestFacts, Domain>();
   const outcomes = await defineGuests(
     ctx,
     facts.uri,
-    todo.map(({ p }) => ({
-      guest: p.guest,
-      newXml: p.newXml!(),
+    todo.map(({ guest, plan }) => ({
+      guest,
+      newXml: plan.newXml!(),
       // Everything asked for holds when planning again on what libvirt kept finds nothing to do.
       verify: (readBack) => {
         const dom = Domain.parse(readBack, { validate: false });
-        const left = spec.plan(dom, args, p.guest);
-        if (left.length === 0) verified.set(p.guest, dom); // untouched by the plan: reusable
+        const left = spec.plan(dom, args, guest);
+        if (left.length === 0) verified.set(guest, dom); // untouched by the plan: reusable
         return left.map((c) => `still to do: ${c}`);
       },
     })),
   );
   outcomes.forEach((o, i) => {
-    const { p, r } = todo[i]!;
+    const { guest, report: r } = todo[i]!;
     // Keep the cached facts true for the following tasks: no second gather, no second parse.
-    const next: GuestFacts = { ...p.guest, inactiveXml: o.xml };
-    const dom = verified.get(p.guest);
-    facts.guests.set(p.guest.name, o.ok && dom ? rememberParsed(next, dom) : next);
+    const next: GuestFacts = { ...guest, inactiveXml: o.xml };
+    const dom = verified.get(guest);
+    facts.guests.set(guest.name, o.ok && dom ? rememberParsed(next, dom) : next);
     if (!o.ok) {
       r.failed = true;
       r.changed = false;
@@ -197,11 +176,12 @@ async function applyPlans<A extends EditArgs>(
  * following tasks plan on them, as in check mode; the runner defines them all at once later and
  * reports a failed define on every task whose changes it carried.
  */
-function holdPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, spec: EditSpec<A>, args: A, plans: GuestPlan[]): void {
+function holdPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, spec: EditSpec<A>, args: A, work: EditWork[]): void {
   const hold = ctx.hold!;
   const held = hold.holder(HELD_DEFINES, () => new HeldDefines(ctx, facts));
-  for (const p of plans) if (p.dom !== undefined) held.add(p.guest, p.dom, { token: hold.token, leftover: (dom) => spec.plan(dom, args, p.guest) });
-  predictPlans(ctx, facts, plans);
+  for (const { guest, plan } of work)
+    if (plan.dom !== undefined) held.add(guest, plan.dom, { token: hold.token, leftover: (dom) => spec.plan(dom, args, guest) });
+  predictPlans(ctx, facts, work);
 }
 
 /**
@@ -209,20 +189,19 @@ function holdPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, sp
  * made (nothing is written anywhere but the run's fact cache), so a playbook of dependent tasks
  * (virtio_disk, then boot_disk from vda) shows under --check exactly what a real run does.
  */
-function predictPlans(ctx: TaskContext, facts: LibvirtFacts, plans: GuestPlan[]): void {
-  const predicted = plans.filter((p) => p.dom !== undefined);
+function predictPlans(ctx: TaskContext, facts: LibvirtFacts, work: EditWork[]): void {
+  const predicted = work.filter((w) => w.plan.dom !== undefined);
   if (predicted.length === 0) return;
-  for (const p of predicted) facts.guests.set(p.guest.name, predictedFacts(p.guest, p.dom!));
+  for (const { guest, plan } of predicted) facts.guests.set(guest.name, predictedFacts(guest, plan.dom!));
   ctx.setFacts(libvirtFacts, facts);
 }
 
-async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditArgs, plans: GuestPlan[], reports: GuestReport[]): Promise<void> {
-  for (const [i, r] of reports.entries()) {
+async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditArgs, work: EditWork[]): Promise<void> {
+  for (const { guest, report: r } of work) {
     if (!r.pending || r.failed) continue;
-    const g = plans[i]!.guest;
     try {
-      await shutdownGuest(ctx, facts.uri, g, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
-      await startGuest(ctx, facts.uri, g);
+      await shutdownGuest(ctx, facts.uri, guest, { timeoutSec: args.shutdown_timeout ?? 120, force: args.force ?? false });
+      await startGuest(ctx, facts.uri, guest);
       r.restarted = true;
       r.pending = false;
       r.changed = true;
@@ -233,5 +212,5 @@ async function restartPending(ctx: TaskContext, facts: LibvirtFacts, args: EditA
     }
   }
   // Live XML changed: gather again when a later task needs it.
-  if (reports.some((r) => r.restarted)) ctx.invalidateFacts(libvirtFacts);
+  if (work.some((w) => w.report.restarted)) ctx.invalidateFacts(libvirtFacts);
 }

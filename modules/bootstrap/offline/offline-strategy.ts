@@ -16,11 +16,11 @@
  *   done      the backup deleted.
  */
 import { TaskError } from '../../../engine/errors.js';
-import type { DiffEntry, TaskContext } from '../../../engine/module.js';
+import type { TaskContext } from '../../../engine/module.js';
 import { Domain } from '../../libvirt/domain/index.js';
 import type { GuestFacts } from '../../libvirt/facts.js';
 import { domState, shutdownGuest, startGuest } from '../../libvirt/power.js';
-import { planStepDiff, type Planner } from '../define-step.js';
+import type { Planner } from '../define-step.js';
 import type { BootstrapState } from '../state.js';
 import { bootDiskOf, injectPlan, installedPlan, switchPlan } from '../steps.js';
 import { backupCommand, dropBackupCommand, hookCommand, injectCommand, marked, offlineToolsCommand, preflightCommand, restoreCommand } from './host-script.js';
@@ -201,8 +201,8 @@ export async function dropBackup(ctx: TaskContext, g: GuestFacts, s: BootstrapSt
   else r.changes.push(`backup ${s.backup} deleted`);
 }
 
-/** Check mode: what the offline strategy would do from the guest's phase, and the next define's diff. */
-export function checkOffline(ctx: TaskContext, g: GuestFacts, s: BootstrapState, r: OfflineReport, diff: DiffEntry[]): void {
+/** What the offline strategy will do from the guest's phase (its plan's lines), and the next define's planner (pure). */
+export function offlineSteps(g: GuestFacts, s: BootstrapState): { changes: string[]; next?: Planner } {
   const steps: Partial<Record<BootstrapState['phase'], string[]>> = {
     inject: [
       'preflight on the host (tools, libguestfs inspection, the virtio-win folder on the ISO); shut down; back up the boot disk',
@@ -216,10 +216,6 @@ export function checkOffline(ctx: TaskContext, g: GuestFacts, s: BootstrapState,
     ],
     switched: ['first boot from vda confirmed (else definition and disk rolled back); backup deleted'],
   };
-  r.changes.push(...(steps[s.phase] ?? []));
   const next: Planner | undefined = s.phase === 'inject' ? (d) => injectPlan(d, s) : s.phase === 'installed' ? (d) => switchPlan(d, s, g.name) : undefined;
-  if (ctx.diff && next) {
-    const planned = planStepDiff(ctx.host, g, next);
-    if (planned.diff) diff.push(planned.diff);
-  }
+  return { changes: steps[s.phase] ?? [], ...(next ? { next } : {}) };
 }

@@ -42,11 +42,11 @@ function pipeline(name: string, xml: string): Outcome {
   const o: Outcome = { xml, changed: [], skipped: [] };
   for (const [task, spec, args] of TASKS) {
     const p = planGuest(spec, { ...guestFacts(o.xml), name }, args);
-    if (p.refused !== undefined) {
-      o.failed = `${task}: ${p.refused}`;
+    if (p.refuse !== undefined) {
+      o.failed = `${task}: ${p.refuse}`;
       return o;
     }
-    if (p.skipped !== undefined) o.skipped.push(`${task}: ${p.skipped}`);
+    if (p.skip !== undefined) o.skipped.push(`${task}: ${p.skip}`);
     if (p.changes.length > 0) {
       o.changed.push(...p.changes.map((c) => `${task}: ${c}`));
       o.xml = p.dom!.toXml();

@@ -30,13 +30,13 @@ const nic = (type: string, model?: string, inner = ''): string =>
 t.test('boot_disk: a guest with no disk to boot from is skipped with the reason', async (t) => {
   const diskless = domain(nic('network', 'e1000', "<source network='default'/>"), '', "<boot dev='network'/>");
   const p = planGuest(bootDiskSpec, guestFacts(diskless), { disk: 'vda' });
-  t.same([p.skipped, p.refused, p.changes], ['has no disk to boot from (diskless: network boot or none)', undefined, []]);
+  t.same([p.skip, p.refuse, p.changes], ['has no disk to boot from (diskless: network boot or none)', undefined, []]);
   const cdOnly = domain(cdrom, '', "<boot dev='cdrom'/>");
-  t.equal(planGuest(bootDiskSpec, guestFacts(cdOnly), { disk: 'vda' }).skipped, 'has no disk to boot from (CD-ROM or floppy only)');
+  t.equal(planGuest(bootDiskSpec, guestFacts(cdOnly), { disk: 'vda' }).skip, 'has no disk to boot from (CD-ROM or floppy only)');
   const noMatch = domain(disk('hda', 'ide', '/d/sys.qcow2'));
   const q = planGuest(bootDiskSpec, guestFacts(noMatch), { disk: 'vda' });
-  t.equal(q.skipped, undefined, 'disks, none matching: not a skip');
-  t.equal(q.refused, 'has no disk matching "vda" to boot from; its disks: hda (/d/sys.qcow2)', 'a per-guest failure with its disks, without the guest prefix');
+  t.equal(q.skip, undefined, 'disks, none matching: not a skip');
+  t.equal(q.refuse, 'has no disk matching "vda" to boot from; its disks: hda (/d/sys.qcow2)', 'a per-guest failure with its disks, without the guest prefix');
 });
 
 t.test('virtio_disk: an already-virtio boot disk at vdb takes vda from the data disk (per-device boot order); boot_disk then converges', async (t) => {
@@ -90,9 +90,9 @@ t.test('virtio_nic: hostdev, vdpa and vhostuser interfaces are left alone', asyn
   ] as const) {
     const only = domain(disk('hda', 'ide', '/d/sys.qcow2') + nic(type, type === 'hostdev' ? undefined : 'virtio', inner));
     const g = planGuest(virtioNicSpec, guestFacts(only), {});
-    t.match(g.skipped, new RegExp(`^has no emulated NIC to convert \\(${reason.replace(/[()]/g, '\\$&')}`), `${type} only: skipped with the reason`);
+    t.match(g.skip, new RegExp(`^has no emulated NIC to convert \\(${reason.replace(/[()]/g, '\\$&')}`), `${type} only: skipped with the reason`);
   }
-  t.equal(planGuest(virtioNicSpec, guestFacts(domain(disk('hda', 'ide', '/d/sys.qcow2'))), {}).skipped, 'has no network interface');
+  t.equal(planGuest(virtioNicSpec, guestFacts(domain(disk('hda', 'ide', '/d/sys.qcow2'))), {}).skip, 'has no network interface');
 });
 
 t.test('virtio_nic: virtio-transitional and virtio-non-transitional are virtio already', async (t) => {
@@ -106,25 +106,25 @@ t.test("virtio_nic's Windows guard: NetKVM evidence or driver_ready", async (t) 
   const e1000 = nic('network', 'e1000', "<source network='default'/>");
   const win = domain(disk('hda', 'ide', '/d/sys.qcow2') + e1000, WIN);
   const refused = planGuest(virtioNicSpec, guestFacts(win), {});
-  t.match(refused.refused, /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio network driver \(NetKVM\) is installed/);
+  t.match(refused.refuse, /^Windows guest \(libosinfo win2k8r2\) without evidence that its virtio network driver \(NetKVM\) is installed/);
   t.equal(refused.dom, undefined, 'no planned definition');
-  t.equal(planGuest(virtioNicSpec, guestFacts(win), { driver_ready: true }).refused, undefined, 'driver_ready lifts it');
+  t.equal(planGuest(virtioNicSpec, guestFacts(win), { driver_ready: true }).refuse, undefined, 'driver_ready lifts it');
   const withState = (attrs: string): string =>
     domain(
       disk('vda', 'virtio', '/d/sys.qcow2') + e1000,
       WIN.replace('</metadata>', `<virtplay:bootstrap xmlns:virtplay="${BOOTSTRAP_NS}" ${attrs}/></metadata>`),
     );
   t.equal(
-    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refused,
+    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refuse,
     undefined,
     'the bootstrap installed the drivers: converted',
   );
   t.match(
-    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2' nic='keep'")), {}).refused,
+    planGuest(virtioNicSpec, guestFacts(withState("phase='done' dummy='/d/x' boot='/d/sys.qcow2' nic='keep'")), {}).refuse,
     /NetKVM/,
     "nic='keep' (NetKVM not staged): refused",
   );
-  t.match(planGuest(virtioNicSpec, guestFacts(withState("phase='attach' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refused, /NetKVM/, 'phase attach: refused');
+  t.match(planGuest(virtioNicSpec, guestFacts(withState("phase='attach' dummy='/d/x' boot='/d/sys.qcow2'")), {}).refuse, /NetKVM/, 'phase attach: refused');
   const linux = domain(e1000);
   t.same(
     planGuest(virtioNicSpec, guestFacts(linux), {}).changes,

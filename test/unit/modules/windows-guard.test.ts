@@ -34,7 +34,7 @@ const generic = () => guest('odd01', 'pc-ide-ne2k-generic');
 
 t.test('virtio_disk: a Windows guest is refused, with the reason; nothing planned for it', async (t) => {
   const p = planGuest(virtioDiskSpec, win(), { disks: 'all' });
-  t.equal(p.refused, REFUSAL);
+  t.equal(p.refuse, REFUSAL);
   t.equal(p.dom, undefined, 'no planned definition');
   t.equal(p.newXml, undefined, 'nothing to define');
   t.ok(p.changes.length > 0, 'the changes it would have made are known (for messages)');
@@ -42,20 +42,20 @@ t.test('virtio_disk: a Windows guest is refused, with the reason; nothing planne
 
 t.test('virtio_disk: what lets a Windows guest through', async (t) => {
   const ready = planGuest(virtioDiskSpec, win(), { disks: 'all', driver_ready: true });
-  t.equal(ready.refused, undefined, 'driver_ready: true');
+  t.equal(ready.refuse, undefined, 'driver_ready: true');
   t.match(ready.newXml?.(), /<target dev="vda" bus="virtio"\/>/);
   for (const p of ['installed', 'switched', 'done']) {
     const g = planGuest(virtioDiskSpec, guest('win05', 'pc-ide-e1000-win2k8r2', phase(p)), { disks: 'all' });
-    t.equal(g.refused, undefined, `bootstrap phase ${p}`);
+    t.equal(g.refuse, undefined, `bootstrap phase ${p}`);
     t.ok(g.newXml, `${p}: planned`);
   }
-  t.equal(planGuest(virtioDiskSpec, guest('win05', 'pc-ide-e1000-win2k8r2', phase('attached')), { disks: 'all' }).refused, REFUSAL, 'phase attached: refused');
+  t.equal(planGuest(virtioDiskSpec, guest('win05', 'pc-ide-e1000-win2k8r2', phase('attached')), { disks: 'all' }).refuse, REFUSAL, 'phase attached: refused');
   t.match(
     planGuest(
       virtioDiskSpec,
       guest('odd01', 'pc-ide-ne2k-generic', (d) => void d.setMetadataAttrs({ os: 'mswindows' }, BOOTSTRAP_NS, 'vpboot', 'bootstrap')),
       { disks: 'all' },
-    ).refused,
+    ).refuse,
     /^Windows guest \(guest agent mswindows\)/,
     'Windows by the agent id alone',
   );
@@ -63,13 +63,13 @@ t.test('virtio_disk: what lets a Windows guest through', async (t) => {
 
 t.test('virtio_disk: only guests with something to move are judged', async (t) => {
   const done = planGuest(virtioDiskSpec, guest('win10', 'q35-virtiodisk-e1000-win10'), { disks: 'all' });
-  t.same([done.refused, done.changes], [undefined, []], 'a Windows guest already on virtio: nothing to do, nothing refused');
+  t.same([done.refuse, done.changes], [undefined, []], 'a Windows guest already on virtio: nothing to do, nothing refused');
   const dataOnly = planGuest(virtioDiskSpec, guest('win7', 'pc-ide-virtio-mixed-win7'), { disks: ['vda'] });
-  t.same([dataOnly.refused, dataOnly.changes], [undefined, []], 'its virtio data disk selected: nothing to do');
+  t.same([dataOnly.refuse, dataOnly.changes], [undefined, []], 'its virtio data disk selected: nothing to do');
   const ide2: VirtioDiskArgs = { disks: ['hdb'] };
   const data = planGuest(virtioDiskSpec, guest('win7', 'pc-ide2-rtl8139-win7'), ide2);
   t.match(
-    data.refused,
+    data.refuse,
     /^Windows guest \(libosinfo win7\) without evidence .*: a disk moved to virtio stays invisible to Windows/,
     'a data disk alone: refused too, with what it would do',
   );
@@ -77,10 +77,10 @@ t.test('virtio_disk: only guests with something to move are judged', async (t) =
 
 t.test('virtio_disk: Linux converts silently; an unknown OS converts with a warning', async (t) => {
   const d = planGuest(virtioDiskSpec, deb(), { disks: 'all' });
-  t.same([d.refused, d.warning], [undefined, undefined]);
+  t.same([d.refuse, d.warning], [undefined, undefined]);
   t.ok(d.newXml);
   const u = planGuest(virtioDiskSpec, generic(), { disks: 'all' });
-  t.equal(u.refused, undefined);
+  t.equal(u.refuse, undefined);
   t.ok(u.newXml, 'planned');
   t.match(u.warning, /^its OS was not checked \(no libosinfo id in its definition\)/);
 });
@@ -89,17 +89,17 @@ t.test('boot_disk: a Windows guest is not switched from a non-virtio boot disk t
   // pc-ide-virtio-mixed-win7 boots from IDE hda and has a virtio data disk vda.
   const mixed = () => guest('win7', 'pc-ide-virtio-mixed-win7');
   t.match(
-    planGuest(bootDiskSpec, mixed(), { disk: 'vda' }).refused,
+    planGuest(bootDiskSpec, mixed(), { disk: 'vda' }).refuse,
     /^Windows guest \(libosinfo win7\) without evidence .*: moving its boot disk to virtio would leave it unbootable \(INACCESSIBLE_BOOT_DEVICE\)\. Use playbooks\/windows-virtio\.yml/,
   );
-  t.equal(planGuest(bootDiskSpec, mixed(), { disk: 'vda', driver_ready: true }).refused, undefined, 'driver_ready: true');
-  t.equal(planGuest(bootDiskSpec, guest('win7', 'pc-ide-virtio-mixed-win7', phase('done')), { disk: 'vda' }).refused, undefined, 'bootstrap phase done');
+  t.equal(planGuest(bootDiskSpec, mixed(), { disk: 'vda', driver_ready: true }).refuse, undefined, 'driver_ready: true');
+  t.equal(planGuest(bootDiskSpec, guest('win7', 'pc-ide-virtio-mixed-win7', phase('done')), { disk: 'vda' }).refuse, undefined, 'bootstrap phase done');
   // booting from virtio already, or to a non-virtio disk: no guard
   const converted = Domain.parse(definedXml('pc-ide-e1000-win2k8r2'));
   virtioDiskSpec.plan(converted, { disks: 'all' }, win());
   const p = planGuest(bootDiskSpec, { ...win(), inactiveXml: converted.toXml() }, { disk: 'vda' });
-  t.same([p.refused, p.changes], [undefined, []], 'a Windows guest already booting from vda');
-  t.equal(planGuest(bootDiskSpec, mixed(), { disk: 'hda' }).refused, undefined, 'booting from its IDE disk: not a virtio switch');
+  t.same([p.refuse, p.changes], [undefined, []], 'a Windows guest already booting from vda');
+  t.equal(planGuest(bootDiskSpec, mixed(), { disk: 'hda' }).refuse, undefined, 'booting from its IDE disk: not a virtio switch');
 });
 
 /** Just enough of a TaskContext for check mode (no connection is touched). */

@@ -49,7 +49,7 @@ function upToDateReason<A extends EditArgs>(spec: EditSpec<A>, xml: string, args
   const first = planGuest(spec, guestFacts(xml), args);
   const done = first.newXml?.() ?? xml;
   const again = planGuest(spec, guestFacts(done), args);
-  return again.changes.length === 0 && again.refused === undefined && again.skipped === undefined ? again.unchanged : 'NOT UP TO DATE';
+  return again.changes.length === 0 && again.refuse === undefined && again.skip === undefined ? again.upToDate : 'NOT UP TO DATE';
 }
 
 t.test('every editing module says why a guest needs nothing, on every corpus domain it applies to', async (t) => {
@@ -86,7 +86,7 @@ t.test('every editing module says why a guest needs nothing, on every corpus dom
 
 t.test('cdrom: the reason names what is there', async (t) => {
   const xml = `<domain type='kvm'><name>g</name><os><type machine='pc'>hvm</type></os><devices><disk type='file' device='cdrom'><source file='/isos/a.iso'/><target dev='hdc' bus='ide'/><readonly/></disk></devices></domain>`;
-  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'present', iso: '/isos/a.iso' }).unchanged, 'CD-ROM hdc holds /isos/a.iso already');
-  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'ejected', iso: '/isos/b.iso' }).unchanged, 'no CD-ROM drive holds /isos/b.iso');
-  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'absent', drive: 'hdd' }).unchanged, 'no CD-ROM drive hdd');
+  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'present', iso: '/isos/a.iso' }).upToDate, 'CD-ROM hdc holds /isos/a.iso already');
+  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'ejected', iso: '/isos/b.iso' }).upToDate, 'no CD-ROM drive holds /isos/b.iso');
+  t.equal(planGuest(cdromSpec, guestFacts(xml), { state: 'absent', drive: 'hdd' }).upToDate, 'no CD-ROM drive hdd');
 });
