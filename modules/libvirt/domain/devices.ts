@@ -2,72 +2,14 @@
  * Typed views of device elements. A view holds the element itself: reading a field reads the XML,
  * setting it edits the XML in place, so nothing the view does not know about is ever lost.
  * Each field is declared once, as one line binding it to its XML path (virtinst's XMLProperty
- * style): `withFields` turns the table into accessors on the class and into its type.
+ * style): `withFields` (fields.ts) turns the table into accessors on the class and into its type.
  */
 import { XElement } from './xml-node.js';
-import { xattrs, xbool, xint, xstr, type Binding } from './xml-path.js';
+import { read, ro, rw, withFields } from './fields.js';
+import { xattrs, xbool, xint, xstr } from './xml-path.js';
 
 /** A device's guest-side address (`<address type='pci' bus='0x00' slot='0x03' .../>`). */
 export type DeviceAddress = Record<string, string> & { type?: string };
-
-/** One field of a view: its binding, the value an absent one reads as, and whether it can be set. */
-interface Field<T, W extends boolean> {
-  binding: Binding<NonNullable<T>>;
-  absent: T;
-  writable: W;
-}
-
-/** A field that can be set; reads `absent` (default: undefined) where the XML has none. */
-function rw<T>(binding: Binding<T>): Field<T | undefined, true>;
-function rw<T>(binding: Binding<T>, absent: T): Field<T, true>;
-function rw<T>(binding: Binding<T>, absent?: T): Field<T | undefined, true> {
-  return { binding: binding as Binding<NonNullable<T>>, absent, writable: true };
-}
-
-/** A field that is only read. */
-function ro<T>(binding: Binding<T>): Field<T | undefined, false> {
-  return { binding: binding as Binding<NonNullable<T>>, absent: undefined, writable: false };
-}
-
-type Fields = Record<string, Field<unknown, boolean>>;
-type ValueOf<F> = F extends Field<infer T, boolean> ? T : never;
-/** The properties a field table gives a view: settable ones plain, the others readonly. */
-type FieldValues<S extends Fields> = { -readonly [K in keyof S as S[K] extends Field<unknown, true> ? K : never]: ValueOf<S[K]> } & {
-  readonly [K in keyof S as S[K] extends Field<unknown, true> ? never : K]: ValueOf<S[K]>;
-};
-
-interface ElementView {
-  readonly el: XElement;
-}
-type ViewClass = abstract new (el: XElement) => ElementView;
-
-/** A view class with its fields: what withFields returns (and what a subclass extends). */
-type WithFields<C extends ViewClass, S extends Fields> = new (el: XElement) => InstanceType<C> & FieldValues<S>;
-
-/** A field's value on an element: what the XML says, or the field's value for an absent one. */
-function read<T>(f: Field<T, boolean>, el: XElement): T {
-  return f.binding.get(el) ?? f.absent;
-}
-
-/** The class with one accessor per field of SPEC on its prototype, typed accordingly. */
-function withFields<C extends ViewClass, S extends Fields>(cls: C, spec: S): WithFields<C, S> {
-  for (const [name, f] of Object.entries(spec)) {
-    Object.defineProperty(cls.prototype, name, {
-      configurable: true,
-      get(this: ElementView) {
-        return read(f, this.el);
-      },
-      ...(f.writable
-        ? {
-            set(this: ElementView, v: unknown) {
-              f.binding.set(this.el, v as NonNullable<unknown> | undefined);
-            },
-          }
-        : {}),
-    });
-  }
-  return cls as unknown as WithFields<C, S>;
-}
 
 /** Any element under `<devices>`. */
 export const Device = withFields(

@@ -8,6 +8,7 @@
 import { XDocument, XElement } from './xml-node.js';
 import { parseXml, serializeXml } from './xml-io.js';
 import { xstr } from './xml-path.js';
+import { defineFields, ro, rw, type FieldValues } from './fields.js';
 import { Controller, Device, Disk, Interface } from './devices.js';
 import { machineFamily } from './machine.js';
 import type { MachineFamily } from './machine.js';
@@ -17,16 +18,20 @@ import { changeBus, removeUnusedControllers, usedControllers } from './change-bu
 import { addCdrom, addDisk, eject, insertMedium } from './disk-edit.js';
 import type { NewCdrom, NewDisk } from './disk-edit.js';
 
-const F = {
-  type: xstr('@type'),
-  name: xstr('name'),
-  uuid: xstr('uuid'),
-  title: xstr('title'),
-  description: xstr('description'),
-  machine: xstr('os/type/@machine'),
-  arch: xstr('os/type/@arch'),
-  osType: xstr('os/type'),
-} as const;
+/** The domain's own fields, each declared once (fields.ts): accessors of the same names on Domain. */
+const DOMAIN_FIELDS = {
+  /** `domain/@type`: qemu, kvm, ... */
+  type: rw(xstr('@type')),
+  name: rw(xstr('name')),
+  uuid: ro(xstr('uuid')),
+  title: ro(xstr('title')),
+  description: ro(xstr('description')),
+  /** `os/type/@machine`: 'pc', 'pc-i440fx-7.2', 'q35', 'pc-q35-7.2', ... */
+  machine: rw(xstr('os/type/@machine')),
+  arch: ro(xstr('os/type/@arch')),
+  /** `os/type` text: hvm, linux (xen pv), exe. */
+  osType: ro(xstr('os/type')),
+};
 
 const OS_BEFORE_BOOT = ['type', 'firmware', 'loader', 'nvram', 'kernel', 'initrd', 'cmdline', 'dtb'];
 
@@ -64,6 +69,10 @@ export const DEVICE_ORDER = [
   'crypto',
 ];
 
+// The class's type gets the declared fields by this merged interface; defineFields (below the class) adds them.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Domain extends FieldValues<typeof DOMAIN_FIELDS> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Domain {
   private constructor(readonly doc: XDocument) {
     if (doc.root.name !== 'domain') {
@@ -93,45 +102,11 @@ export class Domain {
     return this.doc.root;
   }
 
-  // --- identity -----------------------------------------------------------------------------
-  /** `domain/@type`: qemu, kvm, ... */
-  get type(): string | undefined {
-    return F.type.get(this.root);
-  }
-  set type(v: string | undefined) {
-    F.type.set(this.root, v);
-  }
-  get name(): string | undefined {
-    return F.name.get(this.root);
-  }
-  set name(v: string | undefined) {
-    F.name.set(this.root, v);
-  }
-  get uuid(): string | undefined {
-    return F.uuid.get(this.root);
-  }
-  get title(): string | undefined {
-    return F.title.get(this.root);
-  }
-  get description(): string | undefined {
-    return F.description.get(this.root);
+  /** The root element: what the declared fields read and write. */
+  get el(): XElement {
+    return this.doc.root;
   }
 
-  // --- os -----------------------------------------------------------------------------------
-  /** `os/type/@machine`: 'pc', 'pc-i440fx-7.2', 'q35', 'pc-q35-7.2', ... */
-  get machine(): string | undefined {
-    return F.machine.get(this.root);
-  }
-  set machine(v: string | undefined) {
-    F.machine.set(this.root, v);
-  }
-  get arch(): string | undefined {
-    return F.arch.get(this.root);
-  }
-  /** `os/type` text: hvm, linux (xen pv), exe. */
-  get osType(): string | undefined {
-    return F.osType.get(this.root);
-  }
   get machineFamily(): MachineFamily {
     return machineFamily(this.machine);
   }
@@ -310,3 +285,4 @@ function wrapDevice(el: XElement): Device {
       return new Device(el);
   }
 }
+defineFields(Domain, DOMAIN_FIELDS);

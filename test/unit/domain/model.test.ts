@@ -198,3 +198,23 @@ t.test('device fields: each declared once, read through its path, absent values 
   const fields = (o: object) => Object.getOwnPropertyNames(o).filter((n) => n !== 'constructor');
   t.same(fields(Object.getPrototypeOf(dom.interfaces()[0]!)).sort(), ['mac', 'model', 'source', 'type'], 'Interface: its four fields on its prototype');
 });
+
+t.test("the domain's own fields: declared once, read and written through their paths", async (t) => {
+  const dom = Domain.parse(`<domain type='qemu'><name>a</name><uuid>u-1</uuid><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`);
+  t.same([dom.type, dom.name, dom.uuid, dom.machine, dom.arch, dom.osType, dom.title], ['qemu', 'a', 'u-1', 'pc', 'x86_64', 'hvm', undefined]);
+  dom.name = 'b';
+  dom.machine = 'q35';
+  dom.type = 'kvm';
+  t.match(dom.toXml(), /<domain type="kvm">\s*<name>b<\/name>/);
+  t.match(dom.toXml(), /machine="q35"/);
+  t.throws(
+    () => {
+      (dom as { uuid?: string }).uuid = 'x';
+    },
+    TypeError,
+    'uuid is only read',
+  );
+  const proto = Object.getOwnPropertyNames(Object.getPrototypeOf(dom));
+  for (const f of ['type', 'name', 'uuid', 'title', 'description', 'machine', 'arch', 'osType']) t.ok(proto.includes(f), `${f}: an accessor on the prototype`);
+  t.same(Object.keys(dom), ['doc'], 'no field is an own enumerable property (JSON and t.same see the document only)');
+});
