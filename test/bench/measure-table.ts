@@ -10,7 +10,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { virshAs, withHostLock } from '../lab/lab.js';
-import { agentSh, buildStandin, defineStandin, removeStandin, waitAgentUp } from '../lab/standin.js';
+import { buildStandin, defineStandin, INSTALL_SCRIPT, labAgent, removeStandin } from '../lab/standin.js';
 import { describeMachine } from './machine.js';
 import { measure } from './measure.js';
 import { CLI, ROOT } from './tools.js';
@@ -29,9 +29,9 @@ async function main(): Promise<void> {
       if ((await virshAs(HOST, ['attach-disk', NAME, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code !== 0)
         throw new Error('attach the ISO');
       if ((await virshAs(HOST, ['start', NAME])).code !== 0) throw new Error('start');
-      if (!(await waitAgentUp(s, 180))) throw new Error('the guest agent did not answer within 180 s');
-      const inst = await agentSh(s, "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
-      if (inst.exitcode !== 0) throw new Error(`driver install: ${inst.out}`);
+      if (!(await labAgent(s).answers(180))) throw new Error('the guest agent did not answer within 180 s');
+      const inst = await labAgent(s).sh(INSTALL_SCRIPT);
+      if (inst.exitcode !== 0) throw new Error(`driver install: ${inst.stdout}${inst.stderr}`);
       const argv = [
         process.execPath,
         CLI,

@@ -10,8 +10,8 @@
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { labHost, run, virshAs, type RunResult } from './lab.js';
+import { GuestAgent } from './guest-agent.js';
+import { labHost, run, virshAs } from './lab.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const GUEST = join(REPO, 'test', 'lab', 'guest');
@@ -116,30 +116,13 @@ export const removeStandin = (s: Standin): Promise<void> => removeLabGuest(s);
 /** A lab guest by host and name: a Standin, or any guest the lab's virsh reaches. */
 export type LabGuest = Pick<Standin, 'host' | 'name'>;
 
-/** One guest agent command (`virsh qemu-agent-command`): the JSON reply on stdout, code 0 when it answered. */
-export function agentCommand(g: LabGuest, cmd: object, timeoutSec = 10): Promise<RunResult> {
-  return virshAs(g.host, ['qemu-agent-command', '--timeout', String(timeoutSec), g.name, JSON.stringify(cmd)]);
-}
+/** The stand-in's driver install and check, run through its agent: the driver ISO mounted first if the guest did not at boot. */
+export const INSTALL_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/install.sh";
+export const CHECK_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/check.sh";
 
-/** Polls guest-ping once a second until the agent answers; false when it has not within SECONDS. */
-export async function waitAgentUp(g: LabGuest, seconds: number): Promise<boolean> {
-  for (let i = 0; i < seconds; i++) {
-    if ((await agentCommand(g, { execute: 'guest-ping' }, 2)).code === 0) return true;
-    await sleep(1000);
-  }
-  return false;
-}
-
-/** Runs SCRIPT with /bin/sh in the guest (guest-exec) and waits for it: its exit code and output. */
-export async function agentSh(g: LabGuest, script: string): Promise<{ exitcode: number; out: string }> {
-  const r = await agentCommand(g, { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', script], 'capture-output': true } });
-  const pid = (JSON.parse(r.stdout) as { return: { pid: number } }).return.pid;
-  for (;;) {
-    const s = await agentCommand(g, { execute: 'guest-exec-status', arguments: { pid } });
-    const st = (JSON.parse(s.stdout) as { return: { exited: boolean; exitcode?: number; 'out-data'?: string } }).return;
-    if (st.exited) return { exitcode: st.exitcode ?? -1, out: Buffer.from(st['out-data'] ?? '', 'base64').toString() };
-    await sleep(300);
-  }
+/** The guest agent of a lab guest, through its host's virsh (guest-agent.ts). */
+export function labAgent(g: LabGuest): GuestAgent {
+  return new GuestAgent((args) => virshAs(g.host, args), g.name);
 }
 
 /** The VIRTPLAY-GUEST status lines the guest wrote on its serial console so far. */

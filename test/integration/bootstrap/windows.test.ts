@@ -17,9 +17,9 @@ import {
   buildStandin,
   defineStandin,
   installDriverOffline,
+  labAgent,
   removeStandin,
   serialLines,
-  waitAgentUp,
   type Standin,
   type StandinOptions,
 } from '../../lab/standin.js';
@@ -92,7 +92,7 @@ t.test('Windows Server 2008 R2 with its agent: one run to done, the NIC with the
 t.test('a running Windows Server 2016: the dummy disk is hot-plugged; its unsigned driver (Code 52) stops the bootstrap before the switch', (t) =>
   withGuest(t, 'vpw2k16', { personality: 'win2k16', iso: 'unsigned', cdrom: true }, async (s) => {
     t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-    t.ok(await waitAgentUp(s, 90), 'the agent answers before the run');
+    t.ok(await labAgent(s).answers(90), 'the agent answers before the run');
     const r = await virtplay(args(s));
     t.equal(r.code, 2, 'the task fails');
     const g = bootstrapResult(r.stdout, s.name);

@@ -1,34 +1,19 @@
 /**
  * Test helpers for the stand-in guest: a throwaway unprivileged user with its own session libvirtd,
- * virsh and guest-agent calls through it, serial-log polling, and the domain XML edits the tests
+ * virsh and the guest agent (test/lab/guest-agent.ts) through it, serial-log polling, and the domain XML edits the tests
  * make by hand (the engine's own XML model is tested elsewhere).
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GuestAgent } from '../../lab/guest-agent.js';
+import { run, type RunResult } from '../../lab/lab.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const GUEST_SCRIPTS = join(REPO, 'test/lab/guest');
 export const GUEST_OUT = process.env.VIRTPLAY_GUEST_OUT ?? join(REPO, '.lab/guest');
 
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
-
-/** Run argv (no shell), never throwing on a non-zero exit. */
-export function run(argv: readonly string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((res) => {
-    const [cmd, ...args] = argv;
-    const child = execFile(cmd!, args, { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      res({ stdout: String(stdout), stderr: String(stderr), code });
-    });
-    if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
-  });
-}
+export { run, type RunResult } from '../../lab/lab.js';
 
 export interface SessionUser {
   name: string;
@@ -60,12 +45,6 @@ export function userDir(user: SessionUser, path: string): string {
   chownSync(path, user.uid, user.gid);
   chmodSync(path, 0o755);
   return path;
-}
-
-export interface AgentExecResult {
-  exitcode: number;
-  stdout: string;
-  stderr: string;
 }
 
 export class SessionVirsh {
@@ -101,50 +80,9 @@ export class SessionVirsh {
     return (await this.must(['domstate', dom])).trim();
   }
 
-  /** One guest-agent command; the parsed "return" value, or throws with libvirt's message. */
-  async agent(dom: string, command: object, timeoutS = 5): Promise<unknown> {
-    const r = await this.virsh(['qemu-agent-command', '--timeout', String(timeoutS), dom, JSON.stringify(command)]);
-    if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
-    return (JSON.parse(r.stdout) as { return: unknown }).return;
-  }
-
-  /** Poll guest-ping until the agent answers; resolves to the milliseconds waited. */
-  async waitAgent(dom: string, timeoutMs: number): Promise<number> {
-    const t0 = Date.now();
-    let last = '';
-    while (Date.now() - t0 < timeoutMs) {
-      try {
-        await this.agent(dom, { execute: 'guest-ping' }, 2);
-        return Date.now() - t0;
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await sleep(250);
-    }
-    throw new Error(`agent of ${dom} did not answer within ${timeoutMs} ms (${last})`);
-  }
-
-  /** guest-exec `/bin/sh -c SCRIPT` with captured output; polls guest-exec-status until it exits. */
-  async exec(dom: string, script: string, timeoutMs = 60_000): Promise<AgentExecResult> {
-    const started = (await this.agent(dom, guestExecCommand(script))) as { pid: number };
-    const t0 = Date.now();
-    for (;;) {
-      const st = (await this.agent(dom, { execute: 'guest-exec-status', arguments: { pid: started.pid } })) as {
-        exited: boolean;
-        exitcode?: number;
-        'out-data'?: string;
-        'err-data'?: string;
-      };
-      if (st.exited) {
-        return {
-          exitcode: st.exitcode ?? -1,
-          stdout: Buffer.from(st['out-data'] ?? '', 'base64').toString(),
-          stderr: Buffer.from(st['err-data'] ?? '', 'base64').toString(),
-        };
-      }
-      if (Date.now() - t0 > timeoutMs) throw new Error(`guest-exec in ${dom} still running after ${timeoutMs} ms`);
-      await sleep(200);
-    }
+  /** The guest agent of DOM, through this user's virsh (test/lab/guest-agent.ts). */
+  guestAgent(dom: string): GuestAgent {
+    return new GuestAgent((args) => this.virsh(args), dom);
   }
 
   /** Wait until the domain reaches STATE; resolves to the milliseconds waited, false on timeout. */
@@ -163,15 +101,6 @@ export class SessionVirsh {
     await this.virsh(['undefine', dom]);
   }
 }
-
-/** The guest-exec command that runs `/bin/sh -c SCRIPT` with its output captured. */
-export function guestExecCommand(script: string): object {
-  return { execute: 'guest-exec', arguments: { path: '/bin/sh', arg: ['-c', script], 'capture-output': true } };
-}
-
-/** Mount the driver ISO if the guest did not at boot, then run its driver install. */
-export const INSTALL_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/install.sh";
-export const CHECK_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/check.sh";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

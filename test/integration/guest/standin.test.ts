@@ -9,10 +9,8 @@ import { copyFileSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CHECK_SCRIPT,
   GUEST_OUT,
   GUEST_SCRIPTS,
-  INSTALL_SCRIPT,
   SessionVirsh,
   ensureSessionUser,
   moveDiskToVirtio,
@@ -26,6 +24,7 @@ import {
   userDir,
   waitBootVerdict,
 } from './session-lab.js';
+import { CHECK_SCRIPT, INSTALL_SCRIPT } from '../../lab/standin.js';
 
 const BOOT_TIMEOUT = 90_000;
 
@@ -116,15 +115,15 @@ async function main(): Promise<void> {
     t.equal(f.marker, marker);
     t.equal(f['nic-driver'], 'e1000');
     t.equal(f.drivers, 'none', 'no extra driver archive on the boot image');
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     times.ideBootMs = Date.now() - startedAt;
     times.ideGuestUptimeAtStatusS = Number(f.uptime);
 
-    t.same(await v.agent(dom, { execute: 'guest-ping' }), {});
-    const os = (await v.agent(dom, { execute: 'guest-get-osinfo' })) as Record<string, string>;
+    t.same(await v.guestAgent(dom).call({ execute: 'guest-ping' }), {});
+    const os = (await v.guestAgent(dom).call({ execute: 'guest-get-osinfo' })) as Record<string, string>;
     t.equal(os.id, 'virtplay-standin');
     t.match(os['kernel-release'], /^6\.1\.0-\d+-/);
-    const ex = await v.exec(dom, 'cat /run/virtplay/boot-disk; echo err >&2; exit 3');
+    const ex = await v.guestAgent(dom).sh('cat /run/virtplay/boot-disk; echo err >&2; exit 3');
     t.same(ex, { exitcode: 3, stdout: 'sda\n', stderr: 'err\n' }, 'guest-exec runs /bin/sh with captured output');
 
     await v.must(['shutdown', '--mode', 'acpi', dom]);
@@ -172,17 +171,17 @@ async function main(): Promise<void> {
 
     const first = await boot(dom, serial);
     t.equal(statusFields(first.verdict)['boot-disk'], 'sda');
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     times.ideWithDummyAndIsoBootMs = Date.now() - first.startedAt;
 
-    t.equal((await v.exec(dom, CHECK_SCRIPT)).stdout, 'unbound\n', 'dummy virtio disk has no driver yet');
-    const inst = await v.exec(dom, INSTALL_SCRIPT);
+    t.equal((await v.guestAgent(dom).sh(CHECK_SCRIPT)).stdout, 'unbound\n', 'dummy virtio disk has no driver yet');
+    const inst = await v.guestAgent(dom).sh(INSTALL_SCRIPT);
     t.equal(inst.exitcode, 0, `install.sh: ${inst.stderr}`);
     t.match(inst.stdout, /copied virtio_blk\.cpio\.gz to \/boot\/viostor\.gz/);
     t.match(inst.stdout, /INITRD initrd\.gz,viostor\.gz/);
     t.match(inst.stdout, /bound devices: virtio\d/);
-    t.equal((await v.exec(dom, CHECK_SCRIPT)).stdout, 'bound\n');
-    const again = await v.exec(dom, INSTALL_SCRIPT);
+    t.equal((await v.guestAgent(dom).sh(CHECK_SCRIPT)).stdout, 'bound\n');
+    const again = await v.guestAgent(dom).sh(INSTALL_SCRIPT);
     t.match(again.stdout, /already loads viostor\.gz/, 'install.sh is idempotent');
 
     await v.must(['shutdown', dom]);
@@ -203,10 +202,10 @@ async function main(): Promise<void> {
     t.equal(f.marker, marker, 'marker intact');
     t.equal(f['nic-driver'], 'virtio_net');
     t.equal(f.drivers, 'virtio_blk', 'the installed driver archive was loaded by syslinux');
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     times.vdaBootMs = Date.now() - second.startedAt;
     times.vdaGuestUptimeAtStatusS = Number(f.uptime);
-    const cfg = await v.exec(dom, 'cat /boot/syslinux.cfg');
+    const cfg = await v.guestAgent(dom).sh('cat /boot/syslinux.cfg');
     t.match(cfg.stdout, /^\s*INITRD initrd\.gz,viostor\.gz$/m);
     await v.must(['shutdown', dom]);
     t.not(await v.waitState(dom, 'shut off', 30_000), false);
@@ -224,9 +223,9 @@ async function main(): Promise<void> {
     const f = statusFields(verdict);
     t.equal(f['boot-disk'], 'sda');
     t.match(f['nic-driver'] ?? '', /^8139(cp|too)$/);
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     times.q35SataBootMs = Date.now() - startedAt;
-    t.equal((await v.exec(dom, CHECK_SCRIPT)).stdout, 'unbound\n', 'ISO readable from the SATA CD-ROM');
+    t.equal((await v.guestAgent(dom).sh(CHECK_SCRIPT)).stdout, 'unbound\n', 'ISO readable from the SATA CD-ROM');
     await v.must(['destroy', dom]);
   });
 
@@ -237,7 +236,7 @@ async function main(): Promise<void> {
     await defineNew(dom, await domainXml(dom, img, '-', serial));
     const { verdict, startedAt } = await boot(dom, serial);
     t.equal(statusFields(verdict).acpi, 'ignore');
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     times.ignoreAcpiBootMs = Date.now() - startedAt;
 
     await v.must(['shutdown', '--mode', 'acpi', dom]);

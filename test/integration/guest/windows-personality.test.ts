@@ -18,6 +18,7 @@ import {
   defineStandin,
   installDriverOffline,
   installGuestToolsOffline,
+  labAgent,
   removeStandin,
   serialLines,
   type Standin,
@@ -52,55 +53,6 @@ const PS = {
 };
 type OsInfo = Record<string, string>;
 const VIOSTOR_2K16 = 'viostor\\2k16\\amd64\\viostor.inf';
-
-interface ExecResult {
-  exitcode: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function agentRaw(s: Standin, cmd: object, timeoutS = 10): Promise<{ code: number; stdout: string; stderr: string }> {
-  return virshAs(s.host, ['qemu-agent-command', '--timeout', String(timeoutS), s.name, JSON.stringify(cmd)]);
-}
-
-async function agent(s: Standin, cmd: object, timeoutS = 10): Promise<unknown> {
-  const r = await agentRaw(s, cmd, timeoutS);
-  if (r.code !== 0) throw new Error(`${JSON.stringify(cmd)}: ${r.stderr.trim()}`);
-  return (JSON.parse(r.stdout) as { return: unknown }).return;
-}
-
-async function exec(s: Standin, path: string, arg: string[]): Promise<ExecResult> {
-  const { pid } = (await agent(s, { execute: 'guest-exec', arguments: { path, arg, 'capture-output': true } }, 60)) as { pid: number };
-  for (let i = 0; i < 300; i++) {
-    const st = (await agent(s, { execute: 'guest-exec-status', arguments: { pid } })) as {
-      exited: boolean;
-      exitcode?: number;
-      'out-data'?: string;
-      'err-data'?: string;
-    };
-    if (st.exited) {
-      return {
-        exitcode: st.exitcode ?? -1,
-        stdout: Buffer.from(st['out-data'] ?? '', 'base64').toString(),
-        stderr: Buffer.from(st['err-data'] ?? '', 'base64').toString(),
-      };
-    }
-    await sleep(200);
-  }
-  throw new Error(`guest-exec ${path} did not exit`);
-}
-
-async function waitAgent(s: Standin, timeoutMs = BOOT_TIMEOUT): Promise<void> {
-  const t0 = Date.now();
-  let last = '';
-  while (Date.now() - t0 < timeoutMs) {
-    const r = await agentRaw(s, { execute: 'guest-ping' }, 2);
-    if (r.code === 0) return;
-    last = r.stderr.trim();
-    await sleep(300);
-  }
-  throw new Error(`the agent of ${s.name} did not answer within ${timeoutMs} ms (${last})`);
-}
 
 async function virsh(s: Standin, args: string[], stdin?: string): Promise<string> {
   const r = await virshAs(s.host, args, stdin);
@@ -169,7 +121,7 @@ interface Device {
   'driver-date': number;
   id: { type: string; 'vendor-id': number; 'device-id': number };
 }
-const devices = async (s: Standin): Promise<Device[]> => (await agent(s, { execute: 'guest-get-devices' })) as Device[];
+const devices = async (s: Standin): Promise<Device[]> => (await labAgent(s).call({ execute: 'guest-get-devices' })) as Device[];
 const hasDev = (ds: Device[], vendor: number, ids: number[]): Device | undefined =>
   ds.find((d) => d.id.type === 'pci' && d.id['vendor-id'] === vendor && ids.includes(d.id['device-id']));
 
@@ -223,10 +175,10 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     t.equal(v.personality, 'win2k8r2');
     t.equal(v['guest-tools'], 'yes');
     t.equal(v.dhcp, 'none', 'the e1000 adapter has its static address: no DHCP');
-    await waitAgent(a);
-    t.same(await agent(a, { execute: 'guest-ping' }), {});
-    t.equal(await agent(a, { execute: 'guest-sync', arguments: { id: 987654 } }), 987654);
-    t.same(await agent(a, { execute: 'guest-get-osinfo' }), {
+    await labAgent(a).waitUp(BOOT_TIMEOUT);
+    t.same(await labAgent(a).call({ execute: 'guest-ping' }), {});
+    t.equal(await labAgent(a).call({ execute: 'guest-sync', arguments: { id: 987654 } }), 987654);
+    t.same(await labAgent(a).call({ execute: 'guest-get-osinfo' }), {
       id: 'mswindows',
       name: 'Microsoft Windows',
       'pretty-name': 'Windows Server 2008 R2 Enterprise',
@@ -238,7 +190,7 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       'kernel-release': '7601',
       machine: 'x86_64',
     });
-    const info = (await agent(a, { execute: 'guest-info' })) as { version: string; supported_commands: { name: string; enabled: boolean }[] };
+    const info = (await labAgent(a).call({ execute: 'guest-info' })) as { version: string; supported_commands: { name: string; enabled: boolean }[] };
     t.ok(info.version, 'guest-info has a version');
     for (const n of ['guest-exec', 'guest-exec-status', 'guest-get-devices', 'guest-get-osinfo', 'guest-shutdown']) {
       t.ok(
@@ -246,12 +198,12 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
         `guest-info lists ${n}`,
       );
     }
-    const unknown = await agentRaw(a, { execute: 'guest-frobnicate' });
+    const unknown = await labAgent(a).raw({ execute: 'guest-frobnicate' });
     t.not(unknown.code, 0);
     t.match(unknown.stderr, /The command guest-frobnicate has not been found/, 'unknown command: CommandNotFound');
 
     // Network: the static address on the old (e1000) adapter, Windows names.
-    const ifs = (await agent(a, { execute: 'guest-network-get-interfaces' })) as Iface[];
+    const ifs = (await labAgent(a).call({ execute: 'guest-network-get-interfaces' })) as Iface[];
     const lan = ifs.find((i) => i.name === 'Local Area Connection');
     t.ok(lan, `Local Area Connection listed: ${JSON.stringify(ifs.map((i) => i.name))}`);
     t.match(lan?.['hardware-address'] ?? '', /^52:54:00(:[0-9a-f]{2}){3}$/);
@@ -276,37 +228,37 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     );
 
     // cmd.exe drive probes.
-    t.same(await exec(a, CMD, probe(VIOSTOR_2K8R2)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' }, 'probe finds the .inf on D:');
-    t.same(await exec(a, CMD, probe('VIOSTOR\\2K8R2\\AMD64\\VIOSTOR.INF')), { exitcode: 0, stdout: 'D:\r\n', stderr: '' }, 'case-insensitive');
-    t.same(await exec(a, CMD, probe('viostor\\2k8R2\\amd64\\nothere.inf')), { exitcode: 0, stdout: '', stderr: '' }, 'no such file: nothing');
+    t.same(await labAgent(a).exec(CMD, probe(VIOSTOR_2K8R2)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' }, 'probe finds the .inf on D:');
+    t.same(await labAgent(a).exec(CMD, probe('VIOSTOR\\2K8R2\\AMD64\\VIOSTOR.INF')), { exitcode: 0, stdout: 'D:\r\n', stderr: '' }, 'case-insensitive');
+    t.same(await labAgent(a).exec(CMD, probe('viostor\\2k8R2\\amd64\\nothere.inf')), { exitcode: 0, stdout: '', stderr: '' }, 'no such file: nothing');
 
     // WMIC before: Code 28; PowerShell 2.0 has no Get-PnpDevice.
-    const w0 = await exec(a, WMIC, WMIC_ARGS);
+    const w0 = await labAgent(a).exec(WMIC, WMIC_ARGS);
     t.equal(w0.exitcode, 0);
     t.equal(blkCode(w0.stdout), 28, 'virtio-blk: Code 28 (no driver)');
     t.match(
       w0.stdout,
       /\r\n\r\nConfigManagerErrorCode=0\r\nPNPDeviceID=PCI\\VEN_8086&DEV_100E&SUBSYS_[0-9A-F]{8}&REV_[0-9A-F]{2}\\3&13C0B0C5&0&[0-9A-F]{2}\r\n/,
     );
-    const p0 = await exec(a, PS.path, PS.arg);
+    const p0 = await labAgent(a).exec(PS.path, PS.arg);
     t.equal(p0.exitcode, 1, 'powershell exits 1');
     t.equal(p0.stdout, '');
     t.match(p0.stderr, /^The term 'Get-PnpDevice' is not recognized as the name of a cmdlet, function, script file, or operable program\./);
     t.match(p0.stderr, /CommandNotFoundException/);
 
     // Unknown program: qga's CreateProcess failure.
-    const bad = await agentRaw(a, { execute: 'guest-exec', arguments: { path: 'C:\\Windows\\System32\\nosuch.exe', arg: [], 'capture-output': true } });
+    const bad = await labAgent(a).raw({ execute: 'guest-exec', arguments: { path: 'C:\\Windows\\System32\\nosuch.exe', arg: [], 'capture-output': true } });
     t.not(bad.code, 0);
     t.match(bad.stderr, /Failed to execute child process/);
 
     // pnputil, Windows 6.x syntax.
-    const missing = await exec(a, PNPUTIL, ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\missing.inf']);
+    const missing = await labAgent(a).exec(PNPUTIL, ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\missing.inf']);
     t.equal(missing.exitcode, 2, 'missing .inf: exit 2');
     t.match(missing.stdout, /cannot find the file specified/);
-    const modern = await exec(a, PNPUTIL, ['/add-driver', `D:\\${VIOSTOR_2K8R2}`, '/install']);
+    const modern = await labAgent(a).exec(PNPUTIL, ['/add-driver', `D:\\${VIOSTOR_2K8R2}`, '/install']);
     t.not(modern.exitcode, 0, '2008 R2 pnputil has no /add-driver');
     t.match(modern.stdout, /^Microsoft PnP Utility\r\n\r\nUsage:/);
-    const inst = await exec(a, PNPUTIL, ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\VIOSTOR.INF']);
+    const inst = await labAgent(a).exec(PNPUTIL, ['-i', '-a', 'D:\\viostor\\2k8R2\\amd64\\VIOSTOR.INF']);
     t.same(
       inst,
       {
@@ -318,11 +270,11 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       },
       'pnputil -i -a viostor.inf',
     );
-    const again = await exec(a, PNPUTIL, ['-i', '-a', `D:\\${VIOSTOR_2K8R2}`]);
+    const again = await labAgent(a).exec(PNPUTIL, ['-i', '-a', `D:\\${VIOSTOR_2K8R2}`]);
     t.equal(again.exitcode, 259, 'already installed: 259');
     t.notMatch(again.stdout, /Successfully installed the driver on a device/);
     // NetKVM staged (pnputil -a), then the same through cmd.exe: already there.
-    const staged = await exec(a, PNPUTIL, ['-a', 'D:\\NetKVM\\2k8R2\\amd64\\netkvm.inf']);
+    const staged = await labAgent(a).exec(PNPUTIL, ['-a', 'D:\\NetKVM\\2k8R2\\amd64\\netkvm.inf']);
     t.same(
       staged,
       {
@@ -334,13 +286,13 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       },
       'pnputil -a netkvm.inf',
     );
-    const wrapped = await exec(a, CMD, probeAndRun('NetKVM\\2k8R2\\amd64\\netkvm.inf', '-a'));
+    const wrapped = await labAgent(a).exec(CMD, probeAndRun('NetKVM\\2k8R2\\amd64\\netkvm.inf', '-a'));
     t.equal(wrapped.exitcode, 259, `cmd.exe passes pnputil's exit code on: ${wrapped.stdout}${wrapped.stderr}`);
 
     // After: the device is listed with its driver, Code 0, virtio_blk really bound.
     ds = await devices(a);
     t.equal(hasDev(ds, 0x1af4, [0x1001, 0x1042])?.['driver-name'], 'Red Hat VirtIO SCSI controller');
-    const w1 = await exec(a, WMIC, WMIC_ARGS);
+    const w1 = await labAgent(a).exec(WMIC, WMIC_ARGS);
     t.equal(blkCode(w1.stdout), 0, 'virtio-blk: Code 0 after the signed install');
 
     // Agent shutdown, bus switch, boot from vda.
@@ -357,8 +309,8 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     const v = statusFields(await verdict(b));
     t.equal(v['boot-disk'], 'sda');
     t.equal(v.personality, 'win2k16');
-    await waitAgent(b);
-    const os = (await agent(b, { execute: 'guest-get-osinfo' })) as OsInfo;
+    await labAgent(b).waitUp(BOOT_TIMEOUT);
+    const os = (await labAgent(b).call({ execute: 'guest-get-osinfo' })) as OsInfo;
     t.same(os, {
       id: 'mswindows',
       name: 'Microsoft Windows',
@@ -371,17 +323,17 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       'kernel-release': '14393',
       machine: 'x86_64',
     });
-    const ifs = (await agent(b, { execute: 'guest-network-get-interfaces' })) as Iface[];
+    const ifs = (await labAgent(b).call({ execute: 'guest-network-get-interfaces' })) as Iface[];
     t.ok(
       ifs.find((i) => i.name === 'Ethernet')?.['ip-addresses']?.some((x) => x['ip-address'] === '10.0.2.15'),
       'Server 2016 names the adapter Ethernet',
     );
-    t.same(await exec(b, CMD, probe(VIOSTOR_2K16)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' });
-    const p0 = await exec(b, PS.path, PS.arg);
+    t.same(await labAgent(b).exec(CMD, probe(VIOSTOR_2K16)), { exitcode: 0, stdout: 'D:\r\n', stderr: '' });
+    const p0 = await labAgent(b).exec(PS.path, PS.arg);
     t.equal(p0.exitcode, 0);
     t.match(p0.stdout, /^Error 28 PCI\\VEN_1AF4&DEV_(1001|1042)&\S+\r\n$/, 'Get-PnpDevice: Error 28 before');
 
-    const inst = await exec(b, PNPUTIL, ['/add-driver', 'd:\\VIOSTOR\\2k16\\amd64\\viostor.inf', '/install']);
+    const inst = await labAgent(b).exec(PNPUTIL, ['/add-driver', 'd:\\VIOSTOR\\2k16\\amd64\\viostor.inf', '/install']);
     t.same(
       inst,
       {
@@ -393,20 +345,20 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
       },
       'pnputil /add-driver viostor.inf /install',
     );
-    const again = await exec(b, PNPUTIL, ['/add-driver', `D:\\${VIOSTOR_2K16}`, '/install']);
+    const again = await labAgent(b).exec(PNPUTIL, ['/add-driver', `D:\\${VIOSTOR_2K16}`, '/install']);
     t.equal(again.exitcode, 259, 'up to date: 259');
     t.match(again.stdout, /Driver package is up-to-date on device\./);
-    const net = await exec(b, PNPUTIL, ['/add-driver', 'D:\\NetKVM\\2k16\\amd64\\netkvm.inf']);
+    const net = await labAgent(b).exec(PNPUTIL, ['/add-driver', 'D:\\NetKVM\\2k16\\amd64\\netkvm.inf']);
     t.equal(net.exitcode, 0);
     t.notMatch(net.stdout, /installed on matching devices/, 'staged only');
-    const missing = await exec(b, PNPUTIL, ['/add-driver', 'D:\\viostor\\2k16\\amd64\\missing.inf', '/install']);
+    const missing = await labAgent(b).exec(PNPUTIL, ['/add-driver', 'D:\\viostor\\2k16\\amd64\\missing.inf', '/install']);
     t.equal(missing.exitcode, 2);
 
     // The unsigned driver is associated (listed) but refused: Code 52.
     t.equal(hasDev(await devices(b), 0x1af4, [0x1001, 0x1042])?.['driver-name'], 'Red Hat VirtIO SCSI controller', 'listed with its driver');
-    const w = await exec(b, WMIC, WMIC_ARGS);
+    const w = await labAgent(b).exec(WMIC, WMIC_ARGS);
     t.equal(blkCode(w.stdout), 52, 'WMIC: Code 52');
-    const p1 = await exec(b, PS.path, PS.arg);
+    const p1 = await labAgent(b).exec(PS.path, PS.arg);
     t.match(p1.stdout, /^Error 52 PCI\\VEN_1AF4&DEV_(1001|1042)&\S+\r\n$/, 'Get-PnpDevice: Error 52');
 
     await virsh(b, ['shutdown', '--mode', 'agent', b.name]);
@@ -423,7 +375,7 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     const since = Date.now();
     let answered = false;
     while (Date.now() - since < 20_000) {
-      if ((await agentRaw(c, { execute: 'guest-ping' }, 2)).code === 0) answered = true;
+      if ((await labAgent(c).raw({ execute: 'guest-ping' }, 2)).code === 0) answered = true;
       await sleep(1000);
     }
     t.notOk(answered, 'no answer within 20 s with the channel present');
@@ -433,10 +385,10 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     await installGuestToolsOffline(c);
     await start(c);
     await verdict(c);
-    await waitAgent(c);
-    t.equal(((await agent(c, { execute: 'guest-get-osinfo' })) as OsInfo)['version-id'], '2016', 'answers once guest tools are installed');
-    t.same(await exec(c, CMD, probe(VIOSTOR_2K16)), { exitcode: 0, stdout: '', stderr: '' }, 'no viostor\\2k16 on the nofolder ISO');
-    t.same(await exec(c, CMD, probe('NetKVM\\2k16\\amd64\\netkvm.inf')), { exitcode: 0, stdout: 'D:\r\n', stderr: '' });
+    await labAgent(c).waitUp(BOOT_TIMEOUT);
+    t.equal(((await labAgent(c).call({ execute: 'guest-get-osinfo' })) as OsInfo)['version-id'], '2016', 'answers once guest tools are installed');
+    t.same(await labAgent(c).exec(CMD, probe(VIOSTOR_2K16)), { exitcode: 0, stdout: '', stderr: '' }, 'no viostor\\2k16 on the nofolder ISO');
+    t.same(await labAgent(c).exec(CMD, probe('NetKVM\\2k16\\amd64\\netkvm.inf')), { exitcode: 0, stdout: 'D:\r\n', stderr: '' });
     await virsh(c, ['shutdown', '--mode', 'agent', c.name]);
     t.ok(await waitState(c, 'shut off', 60_000));
     // The operator installs viostor by hand (Device Manager); the switch; boots from vda.
@@ -453,11 +405,11 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     // Windows' new adapter: not the old one's static address but DHCP (user-mode networking's
     // DHCP server hands out 10.0.2.15 again); on a network without DHCP it would be APIPA.
     t.equal(v.dhcp, 'eth0', 'the new virtio adapter asks DHCP: the static configuration stayed with the old adapter');
-    await waitAgent(a);
+    await labAgent(a).waitUp(BOOT_TIMEOUT);
     const ds = await devices(a);
     t.equal(hasDev(ds, 0x1af4, [0x1000, 0x1041])?.['driver-name'], 'Red Hat VirtIO Ethernet Adapter', 'NetKVM staged: listed');
     t.notOk(hasDev(ds, 0x8086, [0x100e]), 'no e1000 any more');
-    t.equal(blkCode((await exec(a, WMIC, WMIC_ARGS)).stdout), 0);
+    t.equal(blkCode((await labAgent(a).exec(WMIC, WMIC_ARGS)).stdout), 0);
     await virsh(a, ['destroy', a.name]);
   });
 
@@ -472,8 +424,8 @@ t.test('the stand-in guest answers as QEMU guest agent for Windows', async (t) =
     const v = statusFields(await verdict(c));
     t.equal(v['boot-disk'], 'vda');
     t.equal(v.drivers, 'virtio_blk');
-    await waitAgent(c);
-    const p = await exec(c, PS.path, PS.arg);
+    await labAgent(c).waitUp(BOOT_TIMEOUT);
+    const p = await labAgent(c).exec(PS.path, PS.arg);
     t.match(p.stdout, /^OK 0 PCI\\VEN_1AF4&DEV_(1001|1042)&\S+\r\n$/);
     t.equal(hasDev(await devices(c), 0x1af4, [0x1001, 0x1042])?.['driver-name'], 'Red Hat VirtIO SCSI controller');
     await virsh(c, ['destroy', c.name]);

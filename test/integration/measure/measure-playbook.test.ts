@@ -13,7 +13,7 @@ import { guestXml, labHost, run, virshAs } from '../../lab/lab.js';
 import { useLab } from '../../lab/use-lab.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { agentSh, buildStandin, defineStandin, removeStandin, serialLines, waitAgentUp } from '../../lab/standin.js';
+import { buildStandin, defineStandin, INSTALL_SCRIPT, labAgent, removeStandin, serialLines } from '../../lab/standin.js';
 import { Domain } from '../../../modules/libvirt/domain/index.js';
 import { assertBuilt, json, LAB_INVENTORY, REPO, virtplay } from '../bootstrap/cli.js';
 import { measureArgs } from './measure-args.js';
@@ -39,9 +39,9 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
   // The driver ISO in a CD-ROM drive, the guest up, the "driver" installed (disk still on IDE).
   t.equal((await virshAs(HOST, ['attach-disk', s.name, s.iso, 'hdc', '--type', 'cdrom', '--mode', 'readonly', '--config'])).code, 0);
   t.equal((await virshAs(HOST, ['start', s.name])).code, 0);
-  t.ok(await waitAgentUp(s, 180), 'the agent answers');
-  const inst = await agentSh(s, "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; sh /media/cdrom/linux/install.sh");
-  t.equal(inst.exitcode, 0, `driver installed: ${inst.out}`);
+  t.ok(await labAgent(s).answers(180), 'the agent answers');
+  const inst = await labAgent(s).sh(INSTALL_SCRIPT);
+  t.equal(inst.exitcode, 0, `driver installed: ${inst.stdout}${inst.stderr}`);
 
   const started = Date.now();
   const r = await virtplay(measureArgs(HOST, s, 5, ['-e', 'target_dir=/boot']), 20 * 60_000);
@@ -89,8 +89,8 @@ t.test('measure-virtio.yml: Table 1 for the stand-in guest, measured on the lab'
   t.match(bootLines[0], /nic-driver=e1000/, 'measured first through e1000');
   // Nothing left listening: on the host (the lab user's sockets) and in the guest (/proc/net/tcp).
   t.same(await hostListeners(), [], 'no socket of the lab user listens on the host');
-  const guestTcp = await agentSh(s, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
-  t.same(guestTcp.out.trim().split(/\s+/), ['0', '0'], 'no listener and no client left in the guest');
+  const guestTcp = await labAgent(s).sh("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == \"0A\"' | wc -l; ps | grep -c '[n]c '");
+  t.same(guestTcp.stdout.trim().split(/\s+/), ['0', '0'], 'no listener and no client left in the guest');
   // The network test's failures, on the converted guest: clear errors naming host and guest,
   // Ansible's exit code 2, and still nothing left listening.
   const netBench = (extra: string[]) =>

@@ -17,7 +17,6 @@ import { ioBenchTable } from '../../../modules/measure/io-bench-table.js';
 import {
   GUEST_OUT,
   GUEST_SCRIPTS,
-  INSTALL_SCRIPT,
   SessionVirsh,
   ensureSessionUser,
   moveDiskToVirtio,
@@ -27,6 +26,7 @@ import {
   userDir,
   waitBootVerdict,
 } from '../guest/session-lab.js';
+import { INSTALL_SCRIPT } from '../../lab/standin.js';
 
 const BOOT_TIMEOUT = 120_000;
 const SIZE_MB = Number(process.env.VIRTPLAY_BENCH_MB ?? 16);
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     rmSync(serial, { force: true });
     await v.must(['start', dom]);
     const f = statusFields(await waitBootVerdict(serial, BOOT_TIMEOUT));
-    await v.waitAgent(dom, BOOT_TIMEOUT);
+    await v.guestAgent(dom).waitUp(BOOT_TIMEOUT);
     cache.clear(); // the guest's state changed: gather again, as the runner does after a change
     return f;
   }
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     t.ok(g.mean > 0);
     t.equal(g.os, 'linux', 'guest-get-osinfo: not mswindows');
     t.equal(g.mode, 'oflag=direct', 'FAT on the boot disk takes O_DIRECT');
-    const left = await v.exec(dom, 'ls -a /boot | grep -c virtplay-io-bench || true');
+    const left = await v.guestAgent(dom).sh('ls -a /boot | grep -c virtplay-io-bench || true');
     t.equal(left.stdout.trim(), '0', 'no test file left in the guest');
   });
 
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   });
 
   t.test('NIC+disk virtio (after the driver install from the ISO)', async (t) => {
-    const inst = await v.exec(dom, INSTALL_SCRIPT);
+    const inst = await v.guestAgent(dom).sh(INSTALL_SCRIPT);
     // Only part (a) of install.sh matters here (the driver on the boot image). Its exit status is
     // not checked: with no virtio disk attached, its last step (listing bound disks) fails.
     t.match(inst.stdout, /copied virtio_blk\.cpio\.gz to \/boot\/viostor\.gz/, `install.sh: ${inst.stderr}`);
