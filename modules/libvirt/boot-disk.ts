@@ -8,6 +8,7 @@
  * A guest with no disk at all (diskless, CD-ROM only) is skipped with that reason; one whose disks
  * do not match fails alone (required: false makes it a no-op).
  */
+import type { Change } from '../../engine/change.js';
 import { TaskError } from '../../engine/errors.js';
 import type { Domain, Disk, Interface } from './domain/index.js';
 import { editModule, GuestSkip, type EditArgs, type EditSpec } from './edit-module.js';
@@ -55,7 +56,7 @@ export const bootDiskSpec: EditSpec<BootDiskArgs> = {
 
 export const bootDisk = editModule(bootDiskSpec);
 
-function byDeviceOrder(dom: Domain, disk: Disk): string[] {
+function byDeviceOrder(dom: Domain, disk: Disk): Change[] {
   const ordered = dom
     .devices()
     .filter((d) => d.bootOrder !== undefined)
@@ -64,7 +65,7 @@ function byDeviceOrder(dom: Domain, disk: Disk): string[] {
   const rest = ordered.filter((d) => d.el !== disk.el);
   disk.bootOrder = 1;
   rest.forEach((d, i) => (d.bootOrder = i + 2));
-  return [`boot order: ${disk.target} (${diskLabel(disk)}) first, ${rest.length} other boot device(s) after it`];
+  return [{ subject: 'boot order', op: 'set', to: `${disk.target} (${diskLabel(disk)}) first, ${rest.length} other boot device(s) after it` }];
 }
 
 /**
@@ -74,13 +75,13 @@ function byDeviceOrder(dom: Domain, disk: Disk): string[] {
  * switched to per-device boot order instead (the disk first, then the devices its <os><boot>
  * list named, in that order), never leaving both forms.
  */
-function byOsBoot(dom: Domain, disk: Disk): string[] {
+function byOsBoot(dom: Domain, disk: Disk): Change[] {
   const boot = dom.osBoot;
   const firstDisk = dom.disks().find((d) => d.device === 'disk');
   if (firstDisk?.el === disk.el) {
     if (boot[0] === 'hd') return [];
     dom.osBoot = ['hd', ...boot.filter((b) => b !== 'hd')];
-    return [`<os><boot>: ${boot.join(',') || '(default)'} -> ${dom.osBoot.join(',')}`];
+    return [{ subject: '<os><boot>', op: 'set', from: boot.join(',') || '(default)', to: dom.osBoot.join(',') }];
   }
   const order: (Disk | Interface)[] = [disk];
   for (const dev of boot.length > 0 ? boot : ['hd']) {
@@ -97,6 +98,12 @@ function byOsBoot(dom: Domain, disk: Disk): string[] {
   dom.osBoot = [];
   order.forEach((d, i) => (d.bootOrder = i + 1));
   return [
-    `boot: <os><boot dev=${boot.join(',') || 'hd'}> replaced by per-device boot order: ${disk.target} (${diskLabel(disk)}) first (libvirt boots the first disk of its own order for 'hd')`,
+    {
+      subject: 'boot',
+      op: 'set',
+      from: `<os><boot dev=${boot.join(',') || 'hd'}>`,
+      to: `per-device boot order: ${disk.target} (${diskLabel(disk)}) first`,
+      note: "libvirt boots the first disk of its own order for 'hd'",
+    },
   ];
 }

@@ -38,21 +38,21 @@ export const cdromSpec: EditSpec<CdromArgs> = {
       if (args.iso === undefined) throw new TaskError("state 'present' needs an iso", guest.name);
       if (!drive) {
         const d = dom.addCdrom({ file: args.iso, ...(args.bus ? { bus: args.bus } : {}), ...(args.drive ? { target: args.drive } : {}) });
-        return [`CD-ROM drive ${d.target} (${d.bus}) added with ${args.iso}`];
+        return [{ subject: `CD-ROM drive ${d.target} (${d.bus})`, op: 'add', to: args.iso }];
       }
       const before = drive.sourcePath;
-      return dom.insertMedium(drive, args.iso) ? [`CD-ROM ${drive.target}: ${before ?? '(empty)'} -> ${args.iso}`] : [];
+      return dom.insertMedium(drive, args.iso) ? [{ subject: `CD-ROM ${drive.target}`, op: 'set', from: before ?? '(empty)', to: args.iso }] : [];
     }
     if (!drive) return [];
     if (state === 'ejected') {
       if (args.iso !== undefined && drive.sourcePath !== args.iso) return [];
       const before = drive.sourcePath;
-      return dom.eject(drive) ? [`CD-ROM ${drive.target}: ejected ${before}`] : [];
+      return dom.eject(drive) ? [{ subject: `CD-ROM ${drive.target}`, op: 'set', from: before ?? '(empty)', to: '(empty)' }] : [];
     }
     // absent: with an iso, only the drive holding it goes; without, the named (or first) drive.
     if (args.iso !== undefined && drive.sourcePath !== args.iso) return [];
     dom.removeDisk(drive);
-    return [`CD-ROM drive ${drive.target} removed`];
+    return [{ subject: `CD-ROM drive ${drive.target}`, op: 'remove' }];
   },
   upToDate(dom, args, guest) {
     const drive = pickDrive(dom, args, guest.name);

@@ -12,6 +12,7 @@
  * does not apply to that guest, e.g. no disk to boot from). Failed guests leave the run, the host
  * goes on (engine/module.ts GuestResult).
  */
+import { changeLine, type Change } from '../../engine/change.js';
 import { guestTask, settlePlan, type GuestPlan, type GuestWork } from '../../engine/guest-task.js';
 import type { GuestResult, ModuleDef, TaskContext } from '../../engine/module.js';
 import { defineGuests } from './define-guests.js';
@@ -33,6 +34,8 @@ export interface EditArgs extends GuestSelector {
 
 export interface GuestReport extends GuestResult {
   changes: string[];
+  /** The definition changes as data (engine/change.ts), one per line they give `changes` (a restart's line comes after). */
+  planned?: Change[];
   restarted?: boolean;
 }
 
@@ -46,11 +49,11 @@ export interface EditSpec<A extends EditArgs> {
   name: string;
   description: string;
   /**
-   * Mutates the domain toward the declared state; returns one line per change (empty: nothing to
-   * do). Throws GuestSkip when the task does not apply to the guest, a TaskError when it cannot
+   * Mutates the domain toward the declared state; returns what it changed (engine/change.ts; empty:
+   * nothing to do). Throws GuestSkip when the task does not apply to the guest, a TaskError when it cannot
    * handle its definition (that guest fails alone).
    */
-  plan(dom: Domain, args: A, guest: GuestFacts): string[];
+  plan(dom: Domain, args: A, guest: GuestFacts): Change[];
   /**
    * Why a guest whose plan has no changes needs none (pyinfra's noop with a reason), read on its
    * unchanged definition: shown per guest at -v, kept in the result's guests (msg).
@@ -66,6 +69,8 @@ export interface EditSpec<A extends EditArgs> {
 
 /** One guest's plan on its inactive definition (engine/guest-task.ts GuestPlan). */
 export interface EditPlan extends GuestPlan {
+  /** The changes as data; `changes` holds their lines. */
+  planned?: Change[];
   /** The planned definition (when there are changes), serialized on demand. */
   dom?: Domain;
   newXml?: () => string;
@@ -99,7 +104,7 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
       ];
       return { ...p, diff };
     },
-    report: (g) => ({ guest: g.name, changed: false, changes: [] }),
+    report: (g, p) => ({ guest: g.name, changed: false, changes: [], ...(p.planned?.length && p.refuse === undefined ? { planned: p.planned } : {}) }),
     apply: {
       async all(ctx, args, work) {
         const facts = await ctx.facts(libvirtFacts);
@@ -120,7 +125,8 @@ export function editModule<A extends EditArgs>(spec: EditSpec<A>): ModuleDef<A> 
 export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, args: A): EditPlan {
   return settlePlan((): EditPlan => {
     const dom = inactiveDomain(g);
-    const changes = spec.plan(dom, args, g);
+    const planned = spec.plan(dom, args, g);
+    const changes = planned.map(changeLine);
     const verdict = changes.length > 0 && spec.check ? spec.check(definedDomain(g), dom, args, g) : {};
     const warning = verdict.warning !== undefined ? { warning: verdict.warning } : {};
     if (verdict.refuse !== undefined) return { changes, refuse: verdict.refuse, livePending: false, ...warning };
@@ -128,7 +134,7 @@ export function planGuest<A extends EditArgs>(spec: EditSpec<A>, g: GuestFacts, 
     const livePending = live !== undefined && spec.plan(live, args, g).length > 0;
     if (changes.length === 0) return { changes, livePending, upToDate: spec.upToDate(dom, args, g) };
     let xml: string | undefined;
-    return { changes, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
+    return { changes, planned, livePending, dom, newXml: () => (xml ??= dom.toXml()), ...warning };
   });
 }
 
@@ -152,7 +158,7 @@ async function applyPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFa
         const dom = Domain.parse(readBack, { validate: false });
         const left = spec.plan(dom, args, guest);
         if (left.length === 0) verified.set(guest, dom); // untouched by the plan: reusable
-        return left.map((c) => `still to do: ${c}`);
+        return left.map((c) => `still to do: ${changeLine(c)}`);
       },
     })),
   );
@@ -180,7 +186,7 @@ function holdPlans<A extends EditArgs>(ctx: TaskContext, facts: LibvirtFacts, sp
   const hold = ctx.hold!;
   const held = hold.holder(HELD_DEFINES, () => new HeldDefines(ctx, facts));
   for (const { guest, plan } of work)
-    if (plan.dom !== undefined) held.add(guest, plan.dom, { token: hold.token, leftover: (dom) => spec.plan(dom, args, guest) });
+    if (plan.dom !== undefined) held.add(guest, plan.dom, { token: hold.token, leftover: (dom) => spec.plan(dom, args, guest).map(changeLine) });
   predictPlans(ctx, facts, work);
 }
 

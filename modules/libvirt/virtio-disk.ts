@@ -5,6 +5,7 @@
  * A guest known to be Windows is refused unless its virtio storage driver is known to be in
  * (guest-os.ts: the bootstrap's evidence, or driver_ready: true).
  */
+import type { Change } from '../../engine/change.js';
 import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import type { Disk, Domain } from './domain/index.js';
 import { diskLabel, selectDisks, type DiskSelector } from './select-disks.js';
@@ -22,7 +23,7 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
   name: 'virtio_disk',
   description: 'move guest disks to the virtio bus (targets vdX, boot disk vda, stale addresses and controllers removed)',
   plan(dom, args) {
-    const changes: string[] = [];
+    const changes: Change[] = [];
     const boot = dom.bootDisk();
     for (const disk of selectDisks(dom, args.disks)) {
       const before = `${disk.bus ?? '?'} ${disk.target ?? '?'}`;
@@ -30,15 +31,15 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
         // Already virtio: the boot disk still takes vda, so that boot_disk (disk: vda) converges.
         if (disk.el === boot?.el && disk.target !== 'vda') {
           const swapped = takeVda(dom, disk);
-          if (swapped) changes.push(`disk ${diskLabel(disk)}: virtio ${before.split(' ')[1]} -> virtio vda${swapped}`);
+          if (swapped) changes.push({ subject: `disk ${diskLabel(disk)}`, op: 'set', from: `virtio ${before.split(' ')[1]}`, to: 'virtio vda', note: swapped });
         }
         continue;
       }
-      const swapped = disk.el === boot?.el ? takeVda(dom, disk) : '';
-      changes.push(`disk ${diskLabel(disk)}: ${before} -> virtio ${disk.target}${swapped}`);
+      const swapped = disk.el === boot?.el ? takeVda(dom, disk) : undefined;
+      changes.push({ subject: `disk ${diskLabel(disk)}`, op: 'set', from: before, to: `virtio ${disk.target}`, ...(swapped ? { note: swapped } : {}) });
     }
     if (changes.length > 0 && args.remove_unused_controllers !== false) {
-      for (const c of dom.removeUnusedControllers()) changes.push(`controller ${c.type} ${c.index} removed (no device uses it)`);
+      for (const c of dom.removeUnusedControllers()) changes.push({ subject: `controller ${c.type} ${c.index}`, op: 'remove', note: 'no device uses it' });
     }
     return changes;
   },
@@ -56,19 +57,20 @@ export const virtioDiskSpec: EditSpec<VirtioDiskArgs> = {
  * disk left at vdb would hand the boot to the data disk. The other disk takes the freed name;
  * inside a Linux guest, virtio disks are named by probe order, not by these targets.
  */
-function takeVda(dom: Domain, boot: Disk): string {
-  if (boot.target === 'vda') return '';
+/** What the boot disk taking vda did (a change's note), or undefined when it has it or cannot take it. */
+function takeVda(dom: Domain, boot: Disk): string | undefined {
+  if (boot.target === 'vda') return undefined;
   const holder = dom.disks().find((d) => d.el !== boot.el && d.target === 'vda');
   if (!holder) {
     // vda is free (the disks were vdb, vdc...): the boot disk takes it, the others keep theirs.
-    if (boot.bus !== 'virtio') return '';
+    if (boot.bus !== 'virtio') return undefined;
     boot.target = 'vda';
-    return ' (the boot disk takes the free vda)';
+    return 'the boot disk takes the free vda';
   }
   const freed = boot.target!;
   holder.target = freed;
   boot.target = 'vda';
-  return ` (the boot disk takes vda; disk ${diskLabel(holder)}: vda -> ${freed})`;
+  return `the boot disk takes vda; disk ${diskLabel(holder)}: vda -> ${freed}`;
 }
 
 export const virtioDisk = editModule(virtioDiskSpec);

@@ -7,6 +7,7 @@
  * A guest with no NIC to convert is skipped with the reason. A guest known to be Windows is
  * refused unless its NetKVM driver is known to be in (guest-os.ts virtioNetGuard, or driver_ready).
  */
+import type { Change } from '../../engine/change.js';
 import { editModule, GuestSkip, type EditArgs, type EditSpec } from './edit-module.js';
 import type { Interface } from './domain/index.js';
 import { virtioNetGuard } from './guest-os.js';
@@ -43,13 +44,14 @@ export const virtioNicSpec: EditSpec<VirtioNicArgs> = {
       const kinds = [...new Set(all.map((nic) => NOT_EMULATED_NIC_TYPES[nic.type ?? '']!))];
       throw new GuestSkip(all.length === 0 ? 'has no network interface' : `has no emulated NIC to convert (${kinds.join('; ')})`);
     }
-    const changes: string[] = [];
+    const changes: Change[] = [];
     for (const nic of emulated) {
       const mac = nic.mac?.toLowerCase();
       if (macs && (!mac || !macs.includes(mac))) continue;
       if (isVirtio(nic, model)) continue;
       const before = nic.model;
-      if (dom.setInterfaceModel(nic, model)) changes.push(`interface ${mac ?? '(no MAC)'}: model ${before ?? '(hypervisor default)'} -> ${model}`);
+      if (dom.setInterfaceModel(nic, model))
+        changes.push({ subject: `interface ${mac ?? '(no MAC)'}`, op: 'set', field: 'model', from: before ?? '(hypervisor default)', to: model });
     }
     return changes;
   },

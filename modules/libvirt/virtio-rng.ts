@@ -23,7 +23,7 @@ export const virtioRngSpec: EditSpec<VirtioRngArgs> = {
     if (dom.devices('rng').some((d) => VIRTIO_RNG_MODELS.has(d.el.attrs.model ?? ''))) return [];
     const backend = args.backend ?? '/dev/urandom';
     dom.insertDevice(new XElement('rng', { model: 'virtio' }, [new XElement('backend', { model: 'random' }, [new XText(backend)])]));
-    return [`rng: virtio added (backend ${backend})`];
+    return [{ subject: 'virtio rng', op: 'add', note: `backend ${backend}` }];
   },
   upToDate: () => 'has a virtio RNG already',
 };

@@ -11,6 +11,7 @@
  * virt-xml's edit and accepts virtplay's is printed with t.comment. (test/integration/domain/
  * corpus-define.test.ts does the model-level conversion and virt-xml's per-target edit.)
  */
+import { changeLine } from '../../../engine/change.js';
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ function playbookPlan(xml: string): { xml: string; changes: string[] } {
     () => virtioRngSpec.plan(dom, {}, guestFacts(xml)),
   ]) {
     // each task plans on what the previous one left (as the fact cache carries it)
-    changes.push(...step());
+    changes.push(...step().map(changeLine));
   }
   return { xml: dom.toXml(), changes };
 }

@@ -59,7 +59,7 @@ for (const c of cases) {
     // eject
     const x2 = ch.after.toXml();
     const ej = planTwice(cdromSpec, x2, { state: 'ejected' });
-    t.same(ej.changes, [`CD-ROM ${drives[0]!.target}: ejected ${ISO2}`]);
+    t.same(ej.changes, [`CD-ROM ${drives[0]!.target}: ${ISO2} -> (empty)`]);
     t.same(ej.again, [], 'ejected: planning again gives nothing');
     t.equal(cdroms(ej.after)[0]!.sourcePath, undefined, 'the drive is empty');
     t.equal(cdroms(ej.after).length, drives.length, 'the drive is kept');

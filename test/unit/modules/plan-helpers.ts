@@ -3,6 +3,7 @@
  * every corpus domain in both forms, a GuestFacts for planning, running a module's plan, and a
  * semantic comparison limited to what the modules do NOT manage.
  */
+import { changeLine } from '../../../engine/change.js';
 import type { EditArgs, EditSpec } from '../../../modules/libvirt/edit-module.js';
 import type { GuestFacts } from '../../../modules/libvirt/facts.js';
 import { Domain, serializeXml } from '../../../modules/libvirt/domain/index.js';
@@ -44,10 +45,10 @@ export interface Planned {
 export function planTwice<A extends EditArgs>(spec: EditSpec<A>, xml: string, args: A): Planned {
   const before = Domain.parse(xml);
   const dom = Domain.parse(xml);
-  const changes = spec.plan(dom, args, guestFacts(xml));
+  const changes = spec.plan(dom, args, guestFacts(xml)).map(changeLine);
   const out = dom.toXml();
   const after = Domain.parse(out);
-  const again = spec.plan(Domain.parse(out), args, guestFacts(out));
+  const again = spec.plan(Domain.parse(out), args, guestFacts(out)).map(changeLine);
   return { before, after, changes, again };
 }
 
