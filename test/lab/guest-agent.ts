@@ -20,6 +20,8 @@ export class GuestAgent {
   constructor(
     private readonly virsh: VirshRunner,
     readonly dom: string,
+    /** What else to say when the agent does not answer (e.g. the guest's last console lines). */
+    private readonly whyNot: () => string = () => '',
   ) {}
 
   /** One command as virsh answered it: code 0 when the agent replied (the JSON on stdout). */
@@ -44,7 +46,8 @@ export class GuestAgent {
       last = r.stderr.trim();
       await sleep(300);
     }
-    throw new Error(`the agent of ${this.dom} did not answer within ${timeoutMs} ms (${last})`);
+    const more = this.whyNot();
+    throw new Error(`the agent of ${this.dom} did not answer within ${timeoutMs} ms (${last})${more ? `\n${more}` : ''}`);
   }
 
   /** Whether the agent answers within SECONDS (waitUp without the error). */

@@ -120,9 +120,10 @@ export type LabGuest = Pick<Standin, 'host' | 'name'>;
 export const INSTALL_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/install.sh";
 export const CHECK_SCRIPT = "grep -qs ' /media/cdrom ' /proc/mounts || mount -t iso9660 -o ro /dev/sr0 /media/cdrom; exec sh /media/cdrom/linux/check.sh";
 
-/** The guest agent of a lab guest, through its host's virsh (guest-agent.ts). */
-export function labAgent(g: LabGuest): GuestAgent {
-  return new GuestAgent((args) => virshAs(g.host, args), g.name);
+/** The guest agent of a lab guest, through its host's virsh (guest-agent.ts); a stand-in's console lines say why when it does not answer. */
+export function labAgent(g: LabGuest | Standin): GuestAgent {
+  const console = 'serial' in g ? () => `its console's last lines:\n${serialLines(g).slice(-12).join('\n')}` : undefined;
+  return new GuestAgent((args) => virshAs(g.host, args), g.name, console);
 }
 
 /** The VIRTPLAY-GUEST status lines the guest wrote on its serial console so far. */

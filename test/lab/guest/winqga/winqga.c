@@ -11,7 +11,11 @@
  * Usage: winqga -p /dev/vportNpM [-P win2k8r2|win2k16]
  * Framing: a stream of JSON objects in (libvirt sends one per line), one JSON object + "\n" out.
  * A 0xFF byte in the input resets the parser (qga's delimiter). EOF on the port means the host side
- * is not connected: the port is reopened after a pause; the agent never exits on its own.
+ * is not connected (yet): as qemu-ga does on virtio-serial, the port stays open and the agent
+ * sleeps a little and reads again. Closing it would tell QEMU, and so libvirt, that the agent
+ * went away: libvirt connects to the agent only once the guest has opened the port, so a close
+ * while libvirt is still connecting (slow under a loaded TCG host) can leave it "not connected"
+ * for the rest of the boot. The agent never exits on its own.
  * Built statically by build.sh: gcc -static -Os.
  */
 #define _GNU_SOURCE
@@ -795,7 +799,14 @@ int main(int argc, char **argv) {
       char tmp[4096];
       ssize_t k = read(port_fd, tmp, sizeof tmp);
       if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) break; /* EOF: the host side is not connected */
+      if (k == 0 || (k < 0 && errno == EAGAIN)) {
+        /* The host side is not connected: keep the port open (qemu-ga's QGA_SLEEP_TIME). */
+        cur.n = 0;
+        depth = in_str = esc = 0;
+        usleep(100000);
+        continue;
+      }
+      if (k < 0) break; /* a real error: reopen the port */
       feed(tmp, (size_t)k);
     }
     close(port_fd);
