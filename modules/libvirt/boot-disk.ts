@@ -11,7 +11,8 @@
 import type { Change } from '../../engine/change.js';
 import { TaskError } from '../../engine/errors.js';
 import type { Domain, Disk, Interface } from './domain/index.js';
-import { editModule, GuestSkip, type EditArgs, type EditSpec } from './edit-module.js';
+import { GuestSkip } from '../../engine/guest-task.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import { diskLabel, matchesDisk } from './select-disks.js';
 import { virtioStorageGuard } from './guest-os.js';
 

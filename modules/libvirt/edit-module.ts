@@ -23,8 +23,6 @@ import { libvirtFacts, type GuestFacts, type LibvirtFacts } from './facts.js';
 import { shutdownGuest, startGuest } from './power.js';
 import { selectGuests, type GuestSelector } from './select-guests.js';
 
-export { GuestSkip } from '../../engine/guest-task.js';
-
 export interface EditArgs extends GuestSelector {
   /** What to do with running guests whose definition now differs from what runs. */
   restart?: 'never' | 'if_needed';

@@ -8,7 +8,8 @@
  * refused unless its NetKVM driver is known to be in (guest-os.ts virtioNetGuard, or driver_ready).
  */
 import type { Change } from '../../engine/change.js';
-import { editModule, GuestSkip, type EditArgs, type EditSpec } from './edit-module.js';
+import { GuestSkip } from '../../engine/guest-task.js';
+import { editModule, type EditArgs, type EditSpec } from './edit-module.js';
 import type { Interface } from './domain/index.js';
 import { virtioNetGuard } from './guest-os.js';
 
